@@ -1,0 +1,38 @@
+# One task runner for people and CI alike.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install lint test test-unit demo kafka-up kafka-down clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+test-unit: install
+	$(BIN)/pytest -m "not kafka"
+
+demo: install
+	$(BIN)/python -m examples.round_trip
+
+kafka-up: install
+	$(BIN)/govbus kafka up
+
+kafka-down: install
+	$(BIN)/govbus kafka down
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
