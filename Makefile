@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lint test test-unit demo kafka-up kafka-down clean
+.PHONY: install system-deps node-deps lint test test-unit demo kafka-up kafka-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,24 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Debian packages the tests drive for real (browser, promtool, ...); installs what is missing.
+system-deps:
+	scripts/system-deps.sh
+
+# npm tools the tests use as independent checkers (each folder under tools/ with a lockfile).
+node-deps:
+	@for dir in tools/*/; do \
+	  if [ -f "$$dir/package-lock.json" ] && [ ! -d "$$dir/node_modules" ]; then \
+	    npm ci --prefix "$$dir" --silent --no-audit --no-fund; \
+	  fi; \
+	done
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint system-deps node-deps
 	$(BIN)/pytest
 
 test-unit: install

@@ -1,0 +1,21 @@
+"""The `govbus` command-line program: one entry point, one sub-command group per concern."""
+
+from __future__ import annotations
+
+import typer
+
+from bus.cli import contracts as contracts_cli
+
+app = typer.Typer(
+    name="govbus",
+    help="govbus joins up government systems through versioned events on Apache Kafka.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(contracts_cli.app, name="contracts")
+
+
+def main() -> None:
+    """Run the `govbus` program (the console script's entry point)."""
+    app()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages govbus's tests drive for real (a browser for rendered pages,
+# Prometheus's promtool, ...). It installs only what is missing, and only as root; otherwise it
+# says in one line what to install and fails.
+set -euo pipefail
+
+# command-to-check  debian-package
+NEEDS=(
+  "chromium chromium"
+)
+
+missing=()
+for need in "${NEEDS[@]}"; do
+  read -r cmd pkg <<<"$need"
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "govbus tests need these Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
