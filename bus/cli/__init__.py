@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bus.cli import contracts as contracts_cli
+from bus.cli import kafka as kafka_cli
 
 app = typer.Typer(
     name="govbus",
@@ -14,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(contracts_cli.app, name="contracts")
+app.add_typer(kafka_cli.app, name="kafka")
 
 
 def main() -> None:

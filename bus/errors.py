@@ -1,0 +1,77 @@
+"""The one error tree of govbus.
+
+Whether the runtime retries is a property of the type: ``retriable`` is ``True`` only under
+``RetriableError``. Errors carry their context as keyword-only attributes and their messages
+name the offending key, value, path or port, on one line.
+
+::
+
+    GovbusError                       retriable = False
+    ├── ConfigError                   a setting or file is invalid; fix it and start again
+    ├── LocalKafkaError               the local Kafka launcher cannot do what was asked
+    │   ├── ToolMissing               java, mvn or docker is not installed
+    │   ├── ResolveError              Kafka's jars cannot be resolved from Maven Central
+    │   ├── PortInUse                 a port the cluster needs is taken by another process
+    │   ├── ClusterStateError         an earlier run left a cluster or data that conflicts
+    │   └── BrokerStartError          a broker process exited or never became ready
+    └── RetriableError                retriable = True: try again with backoff
+        └── KafkaUnavailable          the Kafka cluster does not answer (yet)
+"""
+
+from __future__ import annotations
+
+
+class GovbusError(Exception):
+    """Base of every error govbus raises on purpose."""
+
+    retriable: bool = False
+
+
+class ConfigError(GovbusError):
+    """A setting or configuration file is invalid."""
+
+
+class LocalKafkaError(GovbusError):
+    """The local Kafka launcher cannot do what was asked."""
+
+
+class ToolMissing(LocalKafkaError):
+    """A program govbus needs (java, mvn, docker) is not installed."""
+
+    def __init__(self, message: str, *, tool: str) -> None:
+        super().__init__(message)
+        self.tool = tool
+
+
+class ResolveError(LocalKafkaError):
+    """Kafka's jars could not be resolved from Maven Central into the cache."""
+
+
+class PortInUse(LocalKafkaError):
+    """A port the local cluster needs is already bound by another process."""
+
+    def __init__(self, message: str, *, port: int) -> None:
+        super().__init__(message)
+        self.port = port
+
+
+class ClusterStateError(LocalKafkaError):
+    """A cluster or data directory from an earlier run conflicts with the request."""
+
+
+class BrokerStartError(LocalKafkaError):
+    """A broker process exited during start-up or did not become ready in time."""
+
+
+class RetriableError(GovbusError):
+    """A transient failure: the same call may succeed later."""
+
+    retriable = True
+
+
+class KafkaUnavailable(RetriableError):
+    """The Kafka cluster does not answer a metadata request."""
+
+    def __init__(self, message: str, *, bootstrap: str) -> None:
+        super().__init__(message)
+        self.bootstrap = bootstrap
