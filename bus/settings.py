@@ -30,9 +30,9 @@ class Settings(BaseSettings):
     )
     kafka_backend: Literal["auto", "docker", "jars"] = Field(
         default="auto",
-        description="How `govbus kafka up` runs a local broker: `docker` (the official apache/kafka "
-        "image), `jars` (Kafka's jars from Maven Central on the local java) or `auto` (docker when "
-        "a Docker engine answers, otherwise jars).",
+        description="How `govbus kafka up` runs a local broker: `docker` (the official "
+        "apache/kafka image), `jars` (Kafka's jars from Maven Central on the local java) "
+        "or `auto` (docker when a Docker engine answers, otherwise jars).",
     )
     kafka_home: Path = Field(
         default_factory=lambda: _xdg("XDG_STATE_HOME", ".local/state") / "govbus" / "kafka",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,7 @@ Home = Annotated[
 ]
 
 
-class Nodes(str, Enum):
+class Nodes(StrEnum):
     one = "1"
     three = "3"
 

@@ -8,6 +8,7 @@ even when the operating system has reused a recorded pid.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -104,7 +105,9 @@ def format_storage(specs: list[NodeSpec], *, cluster_id: str, classpath: list[Pa
         output, _ = run.communicate(timeout=FORMAT_TIMEOUT_S)
         if run.returncode != 0:
             reason = _last_line(output)
-            raise BrokerStartError(f"formatting node {spec.node_id} in {spec.data_dir} failed: {reason}")
+            raise BrokerStartError(
+                f"formatting node {spec.node_id} in {spec.data_dir} failed: {reason}"
+            )
 
 
 def start_node(spec: NodeSpec, *, classpath: list[Path], heap: str) -> int:
@@ -195,10 +198,8 @@ def _last_line(output: str) -> str:
 
 
 def _signal(pid: int, signum: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def _alive(pid: int) -> bool:
