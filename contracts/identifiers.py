@@ -217,9 +217,8 @@ def _whole_number_in(maximum: int, *, kind: str, what: str) -> BeforeValidator:
                 kind, f"{what} must be an integer, not {type(value).__name__}"
             )
         if not 1 <= value <= maximum:
-            raise PydanticCustomError(
-                kind, f"{what} must be a whole number from 1 to {maximum} (got {value})"
-            )
+            # The value is not echoed: a hostile integer can be thousands of digits long.
+            raise PydanticCustomError(kind, f"{what} must be a whole number from 1 to {maximum}")
         return value
 
     return BeforeValidator(check)
