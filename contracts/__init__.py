@@ -1,0 +1,58 @@
+"""govbus contracts: versioned event models, their registry, upcasters and JSON Schema export.
+
+Depends only on pydantic. Importing this package registers the starter catalogue in
+`default_registry` and its upcasters in `default_upcasters`.
+"""
+
+# Importing the catalogue registers its contracts and upcasters in the defaults.
+from contracts import catalogue
+from contracts.base import (
+    OGL_V3,
+    Classification,
+    ContractInfo,
+    ContractModel,
+    Event,
+    Licence,
+    Owner,
+)
+from contracts.errors import (
+    ContractDefinitionError,
+    ContractError,
+    ContractValidationError,
+    DowncastError,
+    DuplicateContractError,
+    MissingUpcasterError,
+    RegistryError,
+    SchemaDocumentError,
+    UnknownEventTypeError,
+    UnknownVersionError,
+    UpcastError,
+)
+from contracts.registry import Registry, default_registry
+from contracts.upcasting import Upcasters, default_upcasters
+
+__all__ = [
+    "OGL_V3",
+    "Classification",
+    "ContractDefinitionError",
+    "ContractError",
+    "ContractInfo",
+    "ContractModel",
+    "ContractValidationError",
+    "DowncastError",
+    "DuplicateContractError",
+    "Event",
+    "Licence",
+    "MissingUpcasterError",
+    "Owner",
+    "Registry",
+    "RegistryError",
+    "SchemaDocumentError",
+    "UnknownEventTypeError",
+    "UnknownVersionError",
+    "UpcastError",
+    "Upcasters",
+    "catalogue",
+    "default_registry",
+    "default_upcasters",
+]

@@ -1,0 +1,302 @@
+"""The base of every contract: class metadata (`ContractInfo`) and the `Event` model.
+
+A contract version is one model class that declares its metadata as a class variable::
+
+    class DeathRegisteredV1(Event):
+        contract = ContractInfo(
+            event_type="uk.gov.gro.death-registered",
+            version=1,
+            owner=GRO,
+            description="A death was registered at a register office.",
+            handling_caveat="SENSITIVE",
+            personal_data=("deceased",),
+            example={...},
+        )
+        registration_district: str = Field(description="...")
+
+The class is checked when it is defined: the name ends in `V<version>`, every personal-data path
+names a real field and the example validates. Models are strict where events are produced
+(unknown fields are an error, instances are frozen) and lenient where they are consumed:
+`Model.from_consumed(data)` ignores fields it does not know, at every level, so a newer producer
+adding an optional field never breaks an older consumer.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Final, Self, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
+
+from contracts.errors import ContractDefinitionError, ContractValidationError
+
+_NAME: Final = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
+EVENT_TYPE_PATTERN: Final = re.compile(rf"uk\.gov\.(?P<owner>[a-z][a-z0-9]*)\.(?P<name>{_NAME})")
+_OWNER_CODE: Final = re.compile(r"[a-z][a-z0-9]*")
+_CAVEAT: Final = re.compile(r"[A-Z][A-Z]*(?:[ -][A-Z]+)*")
+_FIELD_PATH: Final = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*")
+# The key under which `from_consumed` asks every nested model to drop unknown fields.
+_LENIENT: Final = "govbus.lenient"
+
+
+class Classification(StrEnum):
+    """UK Government Security Classifications (2018 onwards)."""
+
+    OFFICIAL = "OFFICIAL"
+    SECRET = "SECRET"  # noqa: S105 - a classification marking, not a password
+    TOP_SECRET = "TOP SECRET"  # noqa: S105 - a classification marking, not a password
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The organisation that publishes an event: a short code for topics and a display name."""
+
+    code: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if not _OWNER_CODE.fullmatch(self.code):
+            raise ContractDefinitionError(
+                "owner code must be lower-case letters and digits, starting with a letter",
+                subject=f"owner {self.code!r}",
+            )
+        if not self.name.strip():
+            raise ContractDefinitionError("owner needs a display name", subject=self.code)
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    """The licence under which an open event's data may be reused."""
+
+    name: str
+    url: str
+
+
+OGL_V3: Final = Licence(
+    name="Open Government Licence v3.0",
+    url="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContractInfo:
+    """Metadata of one contract version, validated on construction.
+
+    `event_type` is reverse-DNS `uk.gov.<owner>.<event-name>` whose owner segment must equal
+    `owner.code`; `version` is the major version (>= 1). `personal_data` lists dotted field
+    paths (`"deceased.nino"`; a path to an object covers everything inside it). A `licence`
+    makes the event open data, so it may carry neither personal data nor a handling caveat.
+    `example` is the JSON data of one valid event; it is checked against the model.
+    """
+
+    event_type: str
+    version: int
+    owner: Owner
+    description: str
+    example: Mapping[str, Any] = field(compare=False)
+    classification: Classification = Classification.OFFICIAL
+    handling_caveat: str | None = None
+    personal_data: tuple[str, ...] = ()
+    licence: Licence | None = None
+    _name: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        subject = f"contract {self.event_type!r}"
+        matched = EVENT_TYPE_PATTERN.fullmatch(self.event_type)
+        if matched is None:
+            raise ContractDefinitionError(
+                "event type must be reverse-DNS uk.gov.<owner>.<event-name> in lower case,"
+                " e.g. uk.gov.gro.death-registered",
+                subject=subject,
+            )
+        if matched["owner"] != self.owner.code:
+            raise ContractDefinitionError(
+                f"event type owner {matched['owner']!r} differs from owner code"
+                f" {self.owner.code!r}",
+                subject=subject,
+            )
+        object.__setattr__(self, "_name", matched["name"])
+        if type(self.version) is not int or self.version < 1:
+            raise ContractDefinitionError(
+                f"version must be an integer >= 1, not {self.version!r}", subject=subject
+            )
+        if not self.description.strip():
+            raise ContractDefinitionError("description must not be empty", subject=subject)
+        if not isinstance(self.classification, Classification):
+            raise ContractDefinitionError(
+                f"classification must be a Classification, not {self.classification!r}",
+                subject=subject,
+            )
+        if self.handling_caveat is not None and not _CAVEAT.fullmatch(self.handling_caveat):
+            raise ContractDefinitionError(
+                f"handling caveat {self.handling_caveat!r} must be upper-case words,"
+                " e.g. SENSITIVE",
+                subject=subject,
+            )
+        for path in self.personal_data:
+            if not _FIELD_PATH.fullmatch(path):
+                raise ContractDefinitionError(
+                    f"personal data path {path!r} must be dotted snake_case field names",
+                    subject=subject,
+                )
+        if len(set(self.personal_data)) != len(self.personal_data):
+            raise ContractDefinitionError("personal data paths repeat", subject=subject)
+        if self.licence is not None and (self.personal_data or self.handling_caveat):
+            raise ContractDefinitionError(
+                "an open (licensed) event must not declare personal data or a handling caveat",
+                subject=subject,
+            )
+        if self.licence is not None and self.classification is not Classification.OFFICIAL:
+            raise ContractDefinitionError(
+                "only OFFICIAL events can be published under an open licence", subject=subject
+            )
+
+    @property
+    def event_name(self) -> str:
+        """The last segment of the event type, e.g. `death-registered`."""
+        return self._name
+
+    @property
+    def cloudevents_type(self) -> str:
+        """The CloudEvents `type` attribute, e.g. `uk.gov.gro.death-registered.v1`."""
+        return f"{self.event_type}.v{self.version}"
+
+    @property
+    def topic(self) -> str:
+        """The Kafka topic, e.g. `gro.death-registered.v1`."""
+        return f"{self.owner.code}.{self._name}.v{self.version}"
+
+    def describe(self) -> dict[str, Any]:
+        """The metadata as JSON data: the `x-govbus` block of the exported schema."""
+        return {
+            "type": self.event_type,
+            "version": self.version,
+            "cloudevents_type": self.cloudevents_type,
+            "topic": self.topic,
+            "owner": self.owner.code,
+            "owner_name": self.owner.name,
+            "classification": self.classification.value,
+            "handling_caveat": self.handling_caveat,
+            "personal_data": list(self.personal_data),
+            "licence": (
+                None
+                if self.licence is None
+                else {"name": self.licence.name, "url": self.licence.url}
+            ),
+        }
+
+
+class ContractModel(BaseModel):
+    """Base of every model in a contract, events and their building blocks alike.
+
+    Strict for producers: unknown fields are rejected and instances are frozen. When validated
+    through `Event.from_consumed`, unknown fields are dropped instead, at every nesting level.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_when_consuming(cls, data: Any, info: ValidationInfo) -> Any:
+        context = info.context
+        if isinstance(data, Mapping) and isinstance(context, dict) and context.get(_LENIENT):
+            known = set(cls.model_fields) | {
+                f.alias for f in cls.model_fields.values() if f.alias is not None
+            }
+            return {key: value for key, value in data.items() if key in known}
+        return data
+
+
+class Event(ContractModel):
+    """Base of every contract version; subclasses must set `contract = ContractInfo(...)`."""
+
+    contract: ClassVar[ContractInfo]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        info = cls.__dict__.get("contract")
+        if not isinstance(info, ContractInfo):
+            raise ContractDefinitionError(
+                "must declare `contract = ContractInfo(...)` in its class body",
+                subject=cls.__name__,
+            )
+        if not cls.__name__.endswith(f"V{info.version}"):
+            raise ContractDefinitionError(
+                f"class name must end in V{info.version} to match its version",
+                subject=cls.__name__,
+            )
+        for path in info.personal_data:
+            _check_field_path(cls, path)
+        if cls.__pydantic_complete__:
+            cls.example_event()
+
+    @classmethod
+    def example_event(cls) -> Self:
+        """Validate the declared example strictly and return it as an instance.
+
+        Raises `ContractDefinitionError` naming the fields if the example does not fit.
+        """
+        try:
+            return cls.model_validate(cls.contract.example)
+        except ValidationError as exc:
+            raise ContractDefinitionError(
+                "example does not validate: " + "; ".join(describe_errors(exc)),
+                subject=cls.__name__,
+            ) from exc
+
+    @classmethod
+    def from_consumed(cls, data: Mapping[str, Any] | str | bytes) -> Self:
+        """Validate consumed data (a mapping, or JSON text), ignoring unknown fields.
+
+        Raises `ContractValidationError` naming the CloudEvents type and each bad field.
+        """
+        context = {_LENIENT: True}
+        try:
+            if isinstance(data, str | bytes):
+                return cls.model_validate_json(data, context=context)
+            return cls.model_validate(data, context=context)
+        except ValidationError as exc:
+            raise ContractValidationError(
+                cloudevents_type=cls.contract.cloudevents_type, problems=describe_errors(exc)
+            ) from exc
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One `"<dotted field>: <message>"` line per pydantic error, input values left out."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(data)"
+        lines.append(f"{where}: {error['msg']}")
+    return lines
+
+
+def _nested_models(annotation: Any) -> Iterator[type[BaseModel]]:
+    """Yield the models reachable from a field annotation (through Optional, tuple, list, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    origin = get_origin(annotation)
+    if origin is not None or isinstance(annotation, types.UnionType):
+        for arg in get_args(annotation):
+            yield from _nested_models(arg)
+
+
+def _check_field_path(model: type[BaseModel], path: str) -> None:
+    """Raise `ContractDefinitionError` unless `path` names a field reachable from `model`."""
+    candidates: list[type[BaseModel]] = [model]
+    walked: list[str] = []
+    for segment in path.split("."):
+        found = [c.model_fields[segment] for c in candidates if segment in c.model_fields]
+        if not found:
+            where = ".".join(walked) or model.__name__
+            raise ContractDefinitionError(
+                f"personal data path {path!r}: {where} has no field {segment!r}",
+                subject=model.__name__,
+            )
+        walked.append(segment)
+        candidates = [m for f in found for m in _nested_models(f.annotation)]

@@ -1,0 +1,115 @@
+"""Building blocks shared by contracts: free text, references, a person's name, a postal address.
+
+Text is normalised to Unicode NFC and stripped, so "Siân" typed two ways is one value. Control
+characters and bidirectional overrides are rejected: they have no place in a name or address,
+and bidi overrides can make a value display as something else than it is.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Final
+
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from contracts.base import ContractModel
+from contracts.identifiers import Postcode, Uprn
+
+TEXT_PATTERN: Final = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]+$"
+"""Published pattern for text: no C0/C1 control characters and no bidi override characters."""
+_FORBIDDEN: Final = re.compile(r"[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]")
+REFERENCE_PATTERN: Final = r"^[A-Z0-9][A-Z0-9/._-]{0,39}$"
+_REFERENCE: Final = re.compile(REFERENCE_PATTERN)
+LINE_MAX: Final = 100
+TEXT_MAX: Final = 2000
+
+
+def _text_cleaner(max_length: int) -> BeforeValidator:
+    def clean(value: object) -> str:
+        if not isinstance(value, str):
+            raise PydanticCustomError("text", "text must be a string")
+        # Bound the work before normalising: NFC of a huge string is not free.
+        if len(value) > 4 * max_length:
+            raise PydanticCustomError(
+                "text", f"text is too long ({len(value)} characters; at most {max_length})"
+            )
+        if any(unicodedata.category(c) == "Cs" for c in value):
+            raise PydanticCustomError("text", "text contains an unpaired surrogate")
+        forbidden = _FORBIDDEN.search(value)
+        if forbidden is not None:
+            raise PydanticCustomError(
+                "text",
+                f"text must not contain control or bidi override characters"
+                f" (found U+{ord(forbidden.group()):04X})",
+            )
+        text = unicodedata.normalize("NFC", value).strip()
+        if not text:
+            raise PydanticCustomError("text", "text must not be empty")
+        if len(text) > max_length:
+            raise PydanticCustomError(
+                "text", f"text is too long ({len(text)} characters; at most {max_length})"
+            )
+        return text
+
+    return BeforeValidator(clean)
+
+
+Line = Annotated[
+    str,
+    Field(min_length=1, max_length=LINE_MAX, pattern=TEXT_PATTERN),
+    _text_cleaner(LINE_MAX),
+]
+"""One line of text (a name, an address line, a district): 1 to 100 characters, NFC, stripped."""
+
+Text = Annotated[
+    str,
+    Field(min_length=1, max_length=TEXT_MAX, pattern=TEXT_PATTERN),
+    _text_cleaner(TEXT_MAX),
+]
+"""Free text such as a description: 1 to 2000 characters, NFC, stripped."""
+
+
+def _normalise_reference(value: object) -> str:
+    if not isinstance(value, str) or len(value) > 40 or not value.isascii():
+        raise PydanticCustomError(
+            "reference", "reference must be at most 40 ASCII letters, digits and / . _ -"
+        )
+    reference = value.strip().upper()
+    if not _REFERENCE.fullmatch(reference):
+        raise PydanticCustomError(
+            "reference",
+            "reference must start with a letter or digit and contain only A-Z, 0-9 and / . _ -",
+        )
+    return reference
+
+
+Reference = Annotated[
+    str,
+    Field(min_length=1, max_length=40, pattern=REFERENCE_PATTERN),
+    BeforeValidator(_normalise_reference),
+]
+"""A case or account reference from a legacy system, upper case, e.g. `24/01234/FUL`."""
+
+
+class PersonName(ContractModel):
+    """A person's name as recorded, without guessing at structure beyond given and family name."""
+
+    given_names: Line | None = Field(
+        default=None, description="Forenames in order, as recorded; absent for a mononym."
+    )
+    family_name: Line = Field(description="Surname or family name, as recorded.")
+
+
+class PostalAddress(ContractModel):
+    """A UK postal address: free lines, post town and postcode, and the UPRN if known."""
+
+    lines: tuple[Line, ...] = Field(
+        min_length=1,
+        max_length=4,
+        description="Address lines before the town, most specific first.",
+    )
+    town: Line = Field(description="Post town.")
+    postcode: Postcode = Field(description="Postcode.")
+    uprn: Uprn | None = Field(default=None, description="UPRN of the property, if matched.")
