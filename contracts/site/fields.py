@@ -78,6 +78,11 @@ class _Walker:
         for name, raw in properties.items():
             path = f"{prefix}{name}"
             field, nullable, ref_names = self.resolve(raw if isinstance(raw, Mapping) else {})
+            child = field
+            items = field.get("items")
+            if field.get("type") == "array" and isinstance(items, Mapping):
+                child, _, item_refs = self.resolve(items)
+                ref_names = ref_names + item_refs
             recursive = any(ref in seen for ref in ref_names)
             kind = _type_label(field, self.defs)
             self.rows.append(
@@ -92,14 +97,8 @@ class _Walker:
                     depth=depth,
                 )
             )
-            if recursive:
-                continue
-            child = field
-            items = field.get("items")
-            if field.get("type") == "array" and isinstance(items, Mapping):
-                child, _, item_refs = self.resolve(items)
-                ref_names = ref_names + item_refs
-            self.walk_object(child, prefix=f"{path}.", depth=depth + 1, seen=seen + ref_names)
+            if not recursive:
+                self.walk_object(child, prefix=f"{path}.", depth=depth + 1, seen=seen + ref_names)
 
     def resolve(self, node: Mapping[str, Any]) -> tuple[dict[str, Any], bool, tuple[str, ...]]:
         """Follows `$ref`s and unwraps `anyOf [X, null]`; the referring node's keys win."""
