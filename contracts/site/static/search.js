@@ -33,7 +33,10 @@
   }
 
   form.hidden = false;
-  input.addEventListener('input', apply);
+  // 'input' for typing, 'search' for the clear button of a search field, 'change' for the rest.
+  ['input', 'search', 'change'].forEach(function (name) {
+    input.addEventListener(name, apply);
+  });
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     apply();
