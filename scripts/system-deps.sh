@@ -7,6 +7,7 @@ set -euo pipefail
 # command-to-check  debian-package
 NEEDS=(
   "chromium chromium"
+  "chromedriver chromium-driver"
 )
 
 missing=()

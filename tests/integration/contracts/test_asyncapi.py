@@ -1,0 +1,94 @@
+"""The AsyncAPI document checked by the official AsyncAPI parser (`tools/asyncapi`, Node.js)."""
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts.asyncapi import build_asyncapi, dump_asyncapi
+from contracts.export_format import load_documents
+
+ROOT = Path(__file__).parents[3]
+FIXTURES = ROOT / "tests" / "fixtures" / "contracts_export"
+VALIDATOR = ROOT / "tools" / "asyncapi" / "validate.mjs"
+GRO_MESSAGE = "uk.gov.gro.death-registered.v1"
+
+
+def _validate(document: dict[str, Any], tmp_path: Path) -> tuple[int, dict[str, Any]]:
+    """Writes `document`, runs the official parser on it and returns (exit code, report)."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail(
+            "node is not installed: install Node.js (Debian package nodejs) to run this test"
+        )
+    if not (VALIDATOR.parent / "node_modules" / "@asyncapi" / "parser").is_dir():
+        pytest.fail("tools/asyncapi has no node_modules: run `make node-deps` first")
+    path = tmp_path / "asyncapi.json"
+    path.write_text(dump_asyncapi(document), encoding="utf-8")
+    done = subprocess.run(
+        [node, str(VALIDATOR), str(path)], capture_output=True, text=True, timeout=120, check=False
+    )
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"validator printed no JSON (exit {done.returncode}): {done.stderr}")
+    return done.returncode, report
+
+
+def _problems(report: dict[str, Any], *severities: str) -> list[str]:
+    return [
+        f"{d['severity']} {d['code']} at /{'/'.join(d['path'])}: {d['message']}"
+        for d in report["diagnostics"]
+        if d["severity"] in severities
+    ]
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> dict[str, Any]:
+    return build_asyncapi(load_documents(FIXTURES))
+
+
+def test_catalogue_passes_the_official_parser(catalogue, tmp_path):
+    """The parser reports no errors and no warnings for the built document."""
+    code, report = _validate(catalogue, tmp_path)
+    problems = _problems(report, "error", "warning")
+    assert code == 0, "\n".join(problems)
+    assert report["errors"] == 0, "\n".join(problems)
+    assert report["warnings"] == 0, "\n".join(problems)
+
+
+def test_parser_fails_a_payload_reference_that_does_not_resolve(catalogue, tmp_path):
+    """A rewritten `$ref` pointing nowhere is an error, so the reference check can fail."""
+    broken = copy.deepcopy(catalogue)
+    deceased = broken["components"]["messages"][GRO_MESSAGE]["payload"]["schema"]["properties"][
+        "deceased"
+    ]
+    deceased["allOf"][0]["$ref"] = deceased["allOf"][0]["$ref"].replace("Deceased", "Missing")
+    code, report = _validate(broken, tmp_path)
+    assert code == 1
+    assert any("Missing" in problem for problem in _problems(report, "error"))
+
+
+def test_parser_checks_payload_schemas_under_the_declared_format(catalogue, tmp_path):
+    """Under the draft-07 schema format the parser validates the payload schema itself."""
+    broken = copy.deepcopy(catalogue)
+    payload = broken["components"]["messages"][GRO_MESSAGE]["payload"]["schema"]
+    payload["properties"]["registration_id"]["type"] = "text"
+    code, report = _validate(broken, tmp_path)
+    assert code == 1
+    assert any("registration_id/type" in problem for problem in _problems(report, "error"))
+
+
+def test_validator_refuses_external_references(catalogue, tmp_path):
+    """The published catalogue must be self-contained; the check never fetches a URL."""
+    broken = copy.deepcopy(catalogue)
+    broken["components"]["messages"][GRO_MESSAGE]["headers"] = {
+        "$ref": "https://example.org/headers.json"
+    }
+    code, report = _validate(broken, tmp_path)
+    assert code == 1
+    assert any("govbus-external-ref" in problem for problem in _problems(report, "error"))
