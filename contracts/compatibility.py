@@ -39,7 +39,8 @@ events, "breaks new" = new consumers may reject old events)::
       divisor of the old one
     pattern changed (4)                                 breaks both      pattern-changed
     format added / removed / changed (5)                new / old / both format-changed
-    several alternatives of one type in a union changed breaks both      union-changed
+    alternative added to a union of one type (Cat|Dog)  breaks old       type-widened
+    alternative removed from such a union               breaks new       type-narrowed
     keyword not reasoned about changed (not, if, ...)   breaks both      unsupported-change
     x-govbus type, version or cloudevents_type changed  breaks both      event-type-changed
     x-govbus topic changed                              breaks both      topic-changed
@@ -56,7 +57,8 @@ events, "breaks new" = new consumers may reject old events)::
 Nested objects are compared property by property (`deceased.address.postcode`), array items at
 `field[]` (tuple positions at `field[0]`), `$ref`s are followed into `$defs` (a `$def` used from
 several fields is compared once and reported at the first path, in sorted order), and `anyOf`,
-`oneOf` and type lists are compared as one alternative per JSON type.
+`oneOf` and type lists are compared as one alternative per JSON type; several alternatives of
+one type (a discriminated union of models) are matched by `$def` name.
 
 Where this differs from Confluent Schema Registry's JSON Schema checker, and why:
 
@@ -95,7 +97,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from contracts.schema_diff import Finding, SchemaDiff, show
+from contracts.schema_diff import Finding, SchemaDiff
+from contracts.schema_keywords import show
 
 SCHEMA_SUFFIX: Final = ".schema.json"
 MAX_BASELINE_FILE_BYTES: Final = 8 * 1024 * 1024
@@ -173,6 +176,9 @@ def compare_schemas(
     old: Mapping[str, Any], new: Mapping[str, Any], *, contract: str
 ) -> list[Violation]:
     """Every breaking change from baseline schema `old` to current schema `new`, sorted."""
+    if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+        side = "baseline" if not isinstance(old, Mapping) else "current"
+        return [Violation(contract, "", "invalid-schema", f"the {side} schema is not an object")]
     findings = list(_metadata_findings(old, new))
     findings += _diff(old, new).findings
     return _sorted(Violation(contract, f.field, f.rule, f.detail) for f in findings)

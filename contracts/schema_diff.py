@@ -16,10 +16,24 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from typing import Any, Final
 from urllib.parse import unquote
+
+from contracts.schema_keywords import (
+    BOTH_BREAK,
+    MISSING,
+    NEW_BREAKS,
+    OLD_BREAKS,
+    allowed_values,
+    canonical,
+    compare_bound,
+    compare_scalar,
+    compare_unique_items,
+    default_detail,
+    inferred_kinds,
+    show,
+    values_for_kind,
+)
 
 MAX_DEPTH: Final = 64
 """Deepest schema nesting compared; pydantic models rarely pass 15 levels."""
@@ -27,12 +41,7 @@ MAX_DEPTH: Final = 64
 MAX_NODES: Final = 20_000
 """Most schema pairs compared per contract; a real contract has a few hundred."""
 
-NEW_BREAKS: Final = "new consumers may reject old events"
-OLD_BREAKS: Final = "old consumers may reject new events"
-BOTH_BREAK: Final = "old consumers may reject new events and new consumers may reject old ones"
-
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_\-]+")
-_MISSING: Final = object()
 
 # Keywords this checker does not reason about. Any change to one is reported rather than passed:
 # an unexplained change is never "compatible".
@@ -70,103 +79,11 @@ def field_path(parent: str, name: str) -> str:
     return f"{parent}.{segment}" if parent else segment
 
 
-def show(value: Any) -> str:
-    """Renders a JSON value for a message: canonical, short, and on one line."""
-    if value is _MISSING:
-        return "absent"
-    try:
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    except (RecursionError, ValueError):
-        text = "<unrepresentable value>"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _canonical(value: Any) -> str:
-    """A hashable key for a JSON value under JSON Schema equality (1 == 1.0, true != 1)."""
-
-    def normal(item: Any) -> Any:
-        if isinstance(item, float) and item.is_integer():
-            return int(item)
-        if isinstance(item, list):
-            return [normal(element) for element in item]
-        if isinstance(item, dict):
-            return {str(key): normal(element) for key, element in item.items()}
-        return item
-
-    try:
-        return json.dumps(normal(value), sort_keys=True, default=str)
-    except (RecursionError, ValueError):
-        return f"<unrepresentable {id(value)}>"
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _exact(value: Any) -> Fraction | None:
-    """A number as an exact fraction (0.1 stays 1/10); None for non-numbers, NaN and infinity."""
-    if not _is_number(value):
-        return None
-    try:
-        return Fraction(Decimal(str(value)))
-    except (InvalidOperation, ValueError, OverflowError):
-        return None
-
-
-_STRING_HINTS: Final = ("minLength", "maxLength", "pattern", "format")
-_NUMBER_HINTS: Final = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
-
-
-def _inferred_kinds(schema: Mapping[str, Any]) -> list[str]:
-    """The JSON types a schema without `type` is about, judged from its keywords."""
-    values = _allowed_values(schema)
-    if values is not None:
-        return sorted({_kind_of(value) for value in values})
-    if "properties" in schema or "required" in schema:
-        return ["object"]
-    if "items" in schema or "prefixItems" in schema:
-        return ["array"]
-    if any(key in schema for key in _STRING_HINTS):
-        return ["string"]
-    if any(key in schema for key in _NUMBER_HINTS):
-        return ["number"]
-    return ["any"]
-
-
-def _allowed_values(schema: Mapping[str, Any]) -> list[Any] | None:
-    """The values `const` or `enum` allow, or None when the schema does not list them."""
-    if "const" in schema:
-        return [schema["const"]]
-    enum = schema.get("enum")
-    return list(enum) if isinstance(enum, list) else None
-
-
-def _values_for_kind(values: list[Any], kind: str) -> list[Any]:
-    if kind == "any":
-        return values
-    if kind == "number":
-        return [value for value in values if _kind_of(value) in ("integer", "number")]
-    return [value for value in values if _kind_of(value) == kind]
-
-
 @dataclass(slots=True)
 class _Resolved:
     schema: Mapping[str, Any]
     key: str  # identifies a $ref target (with its overriding siblings); "" for inline schemas
+    name: str = ""  # the last $ref followed to reach the schema, "" for inline schemas
 
 
 class SchemaDiff:
@@ -226,14 +143,10 @@ class SchemaDiff:
     def _compare_resolved(
         self, old: Mapping[str, Any], new: Mapping[str, Any], path: str, depth: int
     ) -> None:
-        old_default, new_default = old.get("default", _MISSING), new.get("default", _MISSING)
-        if _canonical(old_default) != _canonical(new_default):
-            self.notes.append(Finding(path, "default-changed", self._default_detail(old, new)))
-        if (
-            "const" in old
-            and "const" in new
-            and _canonical(old["const"]) != _canonical(new["const"])
-        ):
+        old_default, new_default = old.get("default", MISSING), new.get("default", MISSING)
+        if canonical(old_default) != canonical(new_default):
+            self.notes.append(Finding(path, "default-changed", default_detail(old, new)))
+        if "const" in old and "const" in new and canonical(old["const"]) != canonical(new["const"]):
             self.report(
                 path,
                 "const-changed",
@@ -241,12 +154,12 @@ class SchemaDiff:
             )
             return
         for keyword in _UNSUPPORTED:
-            if _canonical(old.get(keyword, _MISSING)) != _canonical(new.get(keyword, _MISSING)):
+            if canonical(old.get(keyword, MISSING)) != canonical(new.get(keyword, MISSING)):
                 self.report(
                     path,
                     "unsupported-change",
-                    f"'{keyword}' changed from {show(old.get(keyword, _MISSING))} to "
-                    f"{show(new.get(keyword, _MISSING))}, which this checker cannot prove safe, "
+                    f"'{keyword}' changed from {show(old.get(keyword, MISSING))} to "
+                    f"{show(new.get(keyword, MISSING))}, which this checker cannot prove safe, "
                     f"so it assumes {BOTH_BREAK}",
                 )
         old_branches = self._branches(old, "baseline", path, depth)
@@ -254,16 +167,6 @@ class SchemaDiff:
         if old_branches is None or new_branches is None:
             return
         self._compare_kinds(old_branches, new_branches, path, depth)
-
-    @staticmethod
-    def _default_detail(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
-        if "default" not in old:
-            change = f"default {show(new['default'])} added"
-        elif "default" not in new:
-            change = f"default {show(old['default'])} removed"
-        else:
-            change = f"default changed from {show(old['default'])} to {show(new['default'])}"
-        return f"{change}; validators do not apply defaults, so only code relying on it notices"
 
     # -- $ref ------------------------------------------------------------------------------
 
@@ -301,13 +204,13 @@ class SchemaDiff:
         if not chain:
             return _Resolved(current, "")
         merged = {**current, **overrides} if overrides else current
-        return _Resolved(merged, "->".join(chain) + "|" + _canonical(overrides))
+        return _Resolved(merged, "->".join(chain) + "|" + canonical(overrides), chain[-1])
 
     # -- unions and types --------------------------------------------------------------------
 
     def _branches(
         self, schema: Mapping[str, Any], side: str, path: str, depth: int
-    ) -> dict[str, _Resolved] | None:
+    ) -> dict[str, list[_Resolved]] | None:
         """Splits a schema into one alternative per JSON type (anyOf, oneOf, type lists).
 
         Each alternative keeps the key of the `$ref` it came through, so that recursion through
@@ -319,16 +222,10 @@ class SchemaDiff:
         if "number" in collected:
             # every integer is a number, so an integer alternative next to number adds nothing
             collected.pop("integer", None)
-        branches: dict[str, _Resolved] = {}
-        for kind, alternatives in collected.items():
-            unique = {_canonical(branch.schema): branch for branch in alternatives}
-            if len(unique) > 1:
-                # Several alternatives of one type (say two string shapes): compared as a whole.
-                merged = [unique[key].schema for key in sorted(unique)]
-                branches[kind] = _Resolved({"x-alternatives": merged}, "")
-            else:
-                branches[kind] = next(iter(unique.values()))
-        return branches
+        return {
+            kind: list({_label(branch): branch for branch in alternatives}.values())
+            for kind, alternatives in collected.items()
+        }
 
     def _collect(
         self,
@@ -345,7 +242,7 @@ class SchemaDiff:
         if not self._count(path):
             return False
         merged: dict[str, Any] = {**inherited, **node.schema}
-        key = f"{node.key}|{_canonical(inherited)}" if node.key else ""
+        key = f"{node.key}|{canonical(inherited)}" if node.key else ""
         for combinator in ("allOf", "anyOf", "oneOf"):
             parts = merged.pop(combinator, None)
             if parts is None:
@@ -356,26 +253,30 @@ class SchemaDiff:
             if combinator == "allOf":
                 # pydantic wraps a $ref with siblings in a one-element allOf; merging the parts
                 # is exact for that and a close approximation otherwise.
+                name, part_keys = node.name, list[str]()
                 for part in parts:
                     resolved = self._resolve(part, side, path)
                     if resolved is None:
                         return False
                     merged = {**merged, **resolved.schema}
-                    key = key or resolved.key
-                return self._collect(_Resolved(merged, key), {}, side, path, depth + 1, into)
+                    name, part_keys = name or resolved.name, [*part_keys, resolved.key]
+                if not key and all(part_keys):  # identified by its parts only if all are $refs
+                    key = "&".join(part_keys) + "|" + canonical(merged)
+                merged_node = _Resolved(merged, key, name)
+                return self._collect(merged_node, {}, side, path, depth + 1, into)
             ok = True
             for part in parts:
                 resolved = self._resolve(part, side, path)
                 if resolved is None:
                     return False
-                part_node = resolved if resolved.key else _Resolved(resolved.schema, key)
+                part_node = resolved if resolved.key else _Resolved(resolved.schema, key, node.name)
                 ok = self._collect(part_node, merged, side, path, depth + 1, into) and ok
             return ok
         if merged.get("not") == {}:
             return True  # the false schema: no alternative at all
         declared = merged.get("type")
         if declared is None:
-            kinds = _inferred_kinds(merged)
+            kinds = inferred_kinds(merged)
         elif isinstance(declared, str):
             kinds = [declared]
         elif isinstance(declared, list) and all(isinstance(kind, str) for kind in declared):
@@ -383,22 +284,23 @@ class SchemaDiff:
         else:
             self.report(path, "invalid-schema", f"{side} type {show(declared)} is not a type name")
             return False
-        values = _allowed_values(merged)
+        values = allowed_values(merged)
         for kind in kinds:
             branch = dict(merged)
             branch.pop("type", None)
             if values is not None:
                 branch.pop("const", None)
-                branch["enum"] = _values_for_kind(values, kind)
+                branch["enum"] = values_for_kind(values, kind)
                 if not branch["enum"]:
                     continue  # `type: [string, null]` with `enum: ["a"]` does not allow null
-            into.setdefault(kind, []).append(_Resolved(branch, f"{key}#{kind}" if key else ""))
+            branch_key = f"{key}#{kind}" if key else ""
+            into.setdefault(kind, []).append(_Resolved(branch, branch_key, node.name))
         return True
 
     def _compare_kinds(
         self,
-        old: Mapping[str, _Resolved],
-        new: Mapping[str, _Resolved],
+        old: Mapping[str, list[_Resolved]],
+        new: Mapping[str, list[_Resolved]],
         path: str,
         depth: int,
     ) -> None:
@@ -445,162 +347,56 @@ class SchemaDiff:
             detail = f"type narrowed from {_kinds(old)} to {_kinds(new)}, so {NEW_BREAKS}"
             self.report(path, "type-narrowed", detail)
         for old_kind, new_kind in pairs:
-            before, after = old[old_kind], new[new_kind]
-            if before.key and after.key:
-                if (before.key, after.key) in self._seen_pairs:
-                    continue
-                self._seen_pairs.add((before.key, after.key))
-            self._compare_branch(new_kind, before.schema, after.schema, path, depth)
+            befores, afters = old[old_kind], new[new_kind]
+            if len(befores) == 1 and len(afters) == 1:
+                self._compare_pair(new_kind, befores[0], afters[0], path, depth)
+            else:
+                self._compare_alternatives(new_kind, befores, afters, path, depth)
+
+    def _compare_alternatives(
+        self, kind: str, old: list[_Resolved], new: list[_Resolved], path: str, depth: int
+    ) -> None:
+        """Several alternatives of one JSON type (`Cat | Dog`): matched by $def name or shape."""
+        old_by, new_by = {_label(b): b for b in old}, {_label(b): b for b in new}
+        for label in sorted(old_by.keys() & new_by.keys()):
+            self._compare_pair(kind, old_by[label], new_by[label], path, depth)
+        removed = [label for label in sorted(old_by) if label not in new_by]
+        added = [label for label in sorted(new_by) if label not in old_by]
+        if removed:
+            detail = f"{kind} alternatives {', '.join(removed)} removed, so {NEW_BREAKS}"
+            self.report(path, "type-narrowed", detail)
+        if added:
+            detail = f"{kind} alternatives {', '.join(added)} added, so {OLD_BREAKS}"
+            self.report(path, "type-widened", detail)
+
+    def _compare_pair(
+        self, kind: str, before: _Resolved, after: _Resolved, path: str, depth: int
+    ) -> None:
+        if before.key and after.key:
+            if (before.key, after.key) in self._seen_pairs:
+                return
+            self._seen_pairs.add((before.key, after.key))
+        self._compare_branch(kind, before.schema, after.schema, path, depth)
 
     # -- one JSON type -----------------------------------------------------------------------
 
     def _compare_branch(
         self, kind: str, old: Mapping[str, Any], new: Mapping[str, Any], path: str, depth: int
     ) -> None:
-        if "x-alternatives" in old or "x-alternatives" in new:
-            if _canonical(old) != _canonical(new):
-                detail = (
-                    f"the {kind} alternatives of a union changed, which this checker cannot "
-                    f"prove safe, so it assumes {BOTH_BREAK}"
-                )
-                self.report(path, "union-changed", detail)
-            return
-        self._compare_values(old, new, path)
-        if kind == "string":
-            self._compare_bound("minLength", old, new, path, greater_is_tighter=True)
-            self._compare_bound("maxLength", old, new, path, greater_is_tighter=False)
-            self._compare_pattern(old, new, path)
-            self._compare_format(old, new, path)
-        elif kind in ("integer", "number"):
-            for keyword in ("minimum", "exclusiveMinimum"):
-                self._compare_bound(keyword, old, new, path, greater_is_tighter=True)
-            for keyword in ("maximum", "exclusiveMaximum"):
-                self._compare_bound(keyword, old, new, path, greater_is_tighter=False)
-            self._compare_multiple_of(old, new, path)
-        elif kind == "array":
+        for rule, detail in compare_scalar(kind, old, new):
+            self.report(path, rule, detail)
+        if kind == "array":
             self._compare_array(old, new, path, depth)
         elif kind == "object":
             self._compare_object(old, new, path, depth)
 
-    def _compare_values(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
-        old_values, new_values = old.get("enum"), new.get("enum")
-        if old_values is None and new_values is None:
-            return
-        if not isinstance(old_values, list | None) or not isinstance(new_values, list | None):
-            self.report(path, "invalid-schema", "'enum' is not a list")
-            return
-        if old_values is None:
-            detail = f"values are now restricted to {show(new_values)}, so {NEW_BREAKS}"
-            self.report(path, "enum-narrowed", detail)
-            return
-        if new_values is None:
-            detail = f"values are no longer restricted to {show(old_values)}, so {OLD_BREAKS}"
-            self.report(path, "enum-widened", detail)
-            return
-        old_keys = {_canonical(value): value for value in old_values}
-        new_keys = {_canonical(value): value for value in new_values}
-        added = [new_keys[key] for key in sorted(new_keys.keys() - old_keys.keys())]
-        removed = [old_keys[key] for key in sorted(old_keys.keys() - new_keys.keys())]
-        if added:
-            detail = f"values {show(added)} added to {show(old_values)}, so {OLD_BREAKS}"
-            self.report(path, "enum-widened", detail)
-        if removed:
-            detail = f"values {show(removed)} removed from {show(old_values)}, so {NEW_BREAKS}"
-            self.report(path, "enum-narrowed", detail)
-
-    def _compare_bound(
-        self,
-        keyword: str,
-        old: Mapping[str, Any],
-        new: Mapping[str, Any],
-        path: str,
-        *,
-        greater_is_tighter: bool,
-    ) -> None:
-        before, after = old.get(keyword), new.get(keyword)
-        if _canonical(before) == _canonical(after):
-            return
-        old_limit, new_limit = _exact(before), _exact(after)
-        if (before is not None and old_limit is None) or (after is not None and new_limit is None):
-            detail = f"{keyword} changed from {show(before)} to {show(after)}, so {BOTH_BREAK}"
-            self.report(path, "constraint-changed", detail)
-        elif old_limit is None or new_limit is None:
-            self._compare_presence(keyword, before, after, path)
-        elif (new_limit > old_limit) == greater_is_tighter:
-            detail = f"{keyword} changed from {show(before)} to {show(after)}, so {NEW_BREAKS}"
-            self.report(path, "constraint-tightened", detail)
-        else:
-            detail = f"{keyword} changed from {show(before)} to {show(after)}, so {OLD_BREAKS}"
-            self.report(path, "constraint-loosened", detail)
-
-    def _compare_multiple_of(
-        self, old: Mapping[str, Any], new: Mapping[str, Any], path: str
-    ) -> None:
-        before, after = old.get("multipleOf"), new.get("multipleOf")
-        if _canonical(before) == _canonical(after):
-            return
-        old_step, new_step = _exact(before), _exact(after)
-        if old_step and new_step:
-            ratio = new_step / old_step
-            if ratio.denominator == 1:  # every new multiple is an old one: fewer values allowed
-                detail = f"multipleOf changed from {show(before)} to {show(after)}, so {NEW_BREAKS}"
-                self.report(path, "constraint-tightened", detail)
-                return
-            if ratio.numerator == 1:
-                detail = f"multipleOf changed from {show(before)} to {show(after)}, so {OLD_BREAKS}"
-                self.report(path, "constraint-loosened", detail)
-                return
-        self._compare_presence("multipleOf", before, after, path)
-
-    def _compare_presence(self, keyword: str, before: Any, after: Any, path: str) -> None:
-        """Reports a keyword added (tightened), removed (loosened) or changed otherwise (both)."""
-        if before is None:
-            detail = f"{keyword} {show(after)} added, so {NEW_BREAKS}"
-            self.report(path, "constraint-tightened", detail)
-        elif after is None:
-            detail = f"{keyword} {show(before)} removed, so {OLD_BREAKS}"
-            self.report(path, "constraint-loosened", detail)
-        else:
-            detail = f"{keyword} changed from {show(before)} to {show(after)}, so {BOTH_BREAK}"
-            self.report(path, "constraint-changed", detail)
-
-    def _compare_pattern(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
-        before, after = old.get("pattern"), new.get("pattern")
-        if before == after:
-            return
-        if before is not None and after is not None:
-            # Whether one regular expression accepts a subset of another is not decidable in
-            # general (Confluent's PATTERN_CHANGED is incompatible for the same reason).
-            detail = f"pattern changed from {show(before)} to {show(after)}, so {BOTH_BREAK}"
-            self.report(path, "pattern-changed", detail)
-            return
-        self._compare_presence("pattern", before, after, path)
-
-    def _compare_format(self, old: Mapping[str, Any], new: Mapping[str, Any], path: str) -> None:
-        # Confluent does not compare `format` at all. govbus consumers parse it (a pydantic
-        # `date` field rejects "2026-11-25T10:00:00"), so a format change is a type change.
-        before, after = old.get("format"), new.get("format")
-        if before == after:
-            return
-        if before is None:
-            detail = f"format {show(after)} added, so {NEW_BREAKS}"
-        elif after is None:
-            detail = f"format {show(before)} removed, so {OLD_BREAKS}"
-        else:
-            detail = f"format changed from {show(before)} to {show(after)}, so {BOTH_BREAK}"
-        self.report(path, "format-changed", detail)
-
     def _compare_array(
         self, old: Mapping[str, Any], new: Mapping[str, Any], path: str, depth: int
     ) -> None:
-        self._compare_bound("minItems", old, new, path, greater_is_tighter=True)
-        self._compare_bound("maxItems", old, new, path, greater_is_tighter=False)
-        before, after = bool(old.get("uniqueItems", False)), bool(new.get("uniqueItems", False))
-        if before != after:
-            if after:
-                self.report(path, "constraint-tightened", f"uniqueItems added, so {NEW_BREAKS}")
-            else:
-                self.report(path, "constraint-loosened", f"uniqueItems removed, so {OLD_BREAKS}")
+        changes = compare_bound("minItems", old, new, greater_is_tighter=True)
+        changes += compare_bound("maxItems", old, new, greater_is_tighter=False)
+        for rule, detail in changes + compare_unique_items(old, new):
+            self.report(path, rule, detail)
         old_prefix, new_prefix = old.get("prefixItems", []), new.get("prefixItems", [])
         if not isinstance(old_prefix, list) or not isinstance(new_prefix, list):
             self.report(path, "invalid-schema", "'prefixItems' is not a list")
@@ -617,8 +413,11 @@ class SchemaDiff:
     def _compare_object(
         self, old: Mapping[str, Any], new: Mapping[str, Any], path: str, depth: int
     ) -> None:
-        self._compare_bound("minProperties", old, new, path, greater_is_tighter=True)
-        self._compare_bound("maxProperties", old, new, path, greater_is_tighter=False)
+        changes = compare_bound("minProperties", old, new, greater_is_tighter=True)
+        for rule, detail in changes + compare_bound(
+            "maxProperties", old, new, greater_is_tighter=False
+        ):
+            self.report(path, rule, detail)
         old_properties, new_properties = old.get("properties", {}), new.get("properties", {})
         old_required, new_required = old.get("required", []), new.get("required", [])
         if not (isinstance(old_properties, Mapping) and isinstance(new_properties, Mapping)):
@@ -683,6 +482,11 @@ class SchemaDiff:
             self.report(path, "constraint-loosened", detail)
         else:
             self.compare(before, after, f"{path}.*" if path else "*", depth + 1)
+
+
+def _label(branch: _Resolved) -> str:
+    """Names a union alternative: its $def, or its shape when it is inline."""
+    return branch.name.rsplit("/", 1)[-1] if branch.name else show(branch.schema)
 
 
 def _names(value: Any) -> bool:

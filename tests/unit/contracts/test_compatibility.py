@@ -491,6 +491,73 @@ def test_optional_ref_becoming_required_and_non_null_reports_both() -> None:
     ]
 
 
+def with_union() -> dict[str, Any]:
+    """The contract with a discriminated union of two models, as pydantic emits it."""
+    schema = death_registered()
+    schema["$defs"]["Burial"] = {
+        "type": "object",
+        "properties": {"kind": {"const": "burial"}, "cemetery": {"type": "string"}},
+        "required": ["kind"],
+    }
+    schema["$defs"]["Cremation"] = {
+        "type": "object",
+        "properties": {"kind": {"const": "cremation"}, "crematorium": {"type": "string"}},
+        "required": ["kind"],
+    }
+    props(schema)["disposal"] = {
+        "oneOf": [{"$ref": "#/$defs/Burial"}, {"$ref": "#/$defs/Cremation"}],
+        "discriminator": {"propertyName": "kind"},
+    }
+    return schema
+
+
+def union_verdict(mutate: Mutation) -> list[tuple[str, str]]:
+    new = with_union()
+    mutate(new)
+    return [(v.field, v.rule) for v in compare_schemas(with_union(), new, contract=CONTRACT)]
+
+
+def test_union_alternatives_are_matched_by_def_name() -> None:
+    """In `Burial | Cremation` a change inside one model is reported inside that model."""
+
+    def tighten(schema: dict[str, Any]) -> None:
+        schema["$defs"]["Cremation"]["properties"]["crematorium"]["maxLength"] = 50
+        schema["$defs"]["Burial"]["description"] = "Buried in a cemetery."
+
+    assert union_verdict(tighten) == [("disposal.crematorium", "constraint-tightened")]
+
+
+def test_union_alternative_added_or_removed() -> None:
+    """Adding a model to a union breaks old consumers; removing one breaks new consumers."""
+    sea = {"type": "object", "properties": {"kind": {"const": "sea"}}, "required": ["kind"]}
+
+    def add(schema: dict[str, Any]) -> None:
+        schema["$defs"]["Sea"] = sea
+        props(schema)["disposal"]["oneOf"].append({"$ref": "#/$defs/Sea"})
+
+    def remove(schema: dict[str, Any]) -> None:
+        props(schema)["disposal"]["oneOf"].pop()
+
+    assert union_verdict(add) == [("disposal", "type-widened")]
+    assert union_verdict(remove) == [("disposal", "type-narrowed")]
+
+
+def test_ref_wrapped_in_all_of_equals_the_plain_ref() -> None:
+    """`allOf: [{$ref}]` with a description (older pydantic) is the same schema as the $ref."""
+    new = death_registered()
+    props(new)["deceased"] = {"allOf": [{"$ref": "#/$defs/Person"}], "description": "Who died."}
+    assert compare_schemas(death_registered(), new, contract=CONTRACT) == []
+    person(new)["name"]["minLength"] = 1
+    violations = compare_schemas(death_registered(), new, contract=CONTRACT)
+    assert [(v.field, v.rule) for v in violations] == [("deceased.name", "constraint-tightened")]
+
+
+def test_current_document_that_is_not_an_object_is_a_violation() -> None:
+    """A current 'schema' that is a list fails as invalid-schema instead of raising."""
+    violations = check_documents(documents(), {PATH: [1, 2]})  # type: ignore[dict-item]
+    assert [(v.field, v.rule) for v in violations] == [("", "invalid-schema")]
+
+
 def test_recursive_schema_through_ref_and_optional_union_is_compared() -> None:
     """A self-referencing model (`parent: Node | None`, `children: list[Node]`) compares fine."""
     node: dict[str, Any] = {
