@@ -6,9 +6,11 @@ know, and producers are strict pydantic models that never send undeclared fields
 version every change must be both *forward* compatible (old consumers read new events) and
 *backward* compatible (new consumers read old events). The checker compares the current documents
 with a committed baseline and reports each change that breaks either direction as a `Violation`.
+The only changes accepted are optional fields added and annotations changed, and nothing may be
+removed, so checking against the last committed baseline is enough for FULL_TRANSITIVE.
 
 Rules (rule names are the `Violation.rule` values; "breaks old" = old consumers may reject new
-events, "breaks new" = new consumers may reject old events)::
+events, "breaks new" = new consumers may reject old events, "new major" = receivers must act)::
 
     change                                              verdict          rule
     --------------------------------------------------  ---------------  -------------------------
@@ -42,13 +44,13 @@ events, "breaks new" = new consumers may reject old events)::
     alternative added to a union of one type (Cat|Dog)  breaks old       type-widened
     alternative removed from such a union               breaks new       type-narrowed
     keyword not reasoned about changed (not, if, ...)   breaks both      unsupported-change
-    x-govbus type, version or cloudevents_type changed  breaks both      event-type-changed
-    x-govbus topic changed                              breaks both      topic-changed
-    x-govbus owner changed                              breaks both      owner-changed
-    x-govbus classification changed (6)                 breaks both      classification-changed
-    x-govbus handling_caveat changed (6)                breaks both      handling-caveat-changed
-    x-govbus personal_data list changed (6)             breaks both      personal-data-changed
-    x-govbus licence changed (6)                        breaks both      licence-changed
+    x-govbus type, version or cloudevents_type changed  new major        event-type-changed
+    x-govbus topic changed                              new major        topic-changed
+    x-govbus owner changed                              new major        owner-changed
+    x-govbus classification changed (6)                 new major        classification-changed
+    x-govbus handling_caveat changed (6)                new major        handling-caveat-changed
+    x-govbus personal_data list changed (6)             new major        personal-data-changed
+    x-govbus licence changed (6)                        new major        licence-changed
     $ref dangling or cyclic, malformed schema           unknown: fails   ref-unresolved,
                                                                          invalid-schema
     nesting deeper than 64, over 20 000 schemas         unknown: fails   schema-too-deep,
@@ -85,8 +87,9 @@ Where this differs from Confluent Schema Registry's JSON Schema checker, and why
    Raising or lowering a marking, or changing which fields are personal data, needs the receivers
    to act, so it is a new major version. `owner_name` (a display name) may change freely.
 
-Also unlike Confluent (#1549, #1866, #3779) and Karapace (#1329), recursive and cyclic `$ref`s
-do not overflow the stack, and oversized input ends in a finding, not a crash.
+Recursive and cyclic `$ref`s, which have overflowed the stack of registries' checkers
+(confluentinc/schema-registry#1549, #3779; Aiven-Open/karapace#1329), are compared once per pair
+of `$def`s, and oversized input ends in a finding, never in a crash or a silent pass.
 """
 
 from __future__ import annotations

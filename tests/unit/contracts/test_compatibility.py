@@ -143,6 +143,24 @@ CHANGES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
         COMPATIBLE,
     ),
     (
+        "$def renamed with the same shape",
+        lambda s: (
+            s["$defs"].update(RegistrationStatus=s["$defs"].pop("Status")),
+            props(s).update(status={"$ref": "#/$defs/RegistrationStatus"}),
+        ),
+        COMPATIBLE,
+    ),
+    (
+        "Optional written as a type list instead of anyOf",
+        lambda s: props(s).update(cause={"type": ["string", "null"], "maxLength": 200}),
+        COMPATIBLE,
+    ),
+    (
+        "integer bound written as a float",
+        lambda s: props(s)["age"].update(maximum=130.0),
+        COMPATIBLE,
+    ),
+    (
         "required field added",
         lambda s: (props(s).update(coroner={"type": "string"}), s["required"].append("coroner")),
         [("coroner", "required-field-added")],
