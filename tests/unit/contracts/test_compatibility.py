@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]  # no stubs pinned; used only here
 import pytest
 from pydantic import BaseModel, Field
 
@@ -407,6 +408,40 @@ def test_each_kind_of_change_gets_the_expected_verdict(
 ) -> None:
     """Each kind of change is compatible, or breaks with exactly the expected rules and fields."""
     assert verdict(mutate) == sorted(expected)
+
+
+EXAMPLE: dict[str, Any] = {
+    "registration_id": "AB12345678",
+    "record_type": "death",
+    "date_of_death": "2026-11-20",
+    "age": 87,
+    "weight_kg": 70.5,
+    "cause": None,
+    "status": "registered",
+    "names": ["Ada"],
+    "deceased": {
+        "name": "Ada Lovelace",
+        "nino": "QQ123456C",
+        "address": {"postcode": "SW1A 1AA", "uprn": 100023336956},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [pytest.param(mutate, id=name) for name, mutate, expected in CHANGES if expected == []],
+)
+def test_an_independent_validator_agrees_compatible_changes_accept_the_example(
+    mutate: Mutation,
+) -> None:
+    """For every change judged compatible, jsonschema accepts the example under both schemas."""
+    new = death_registered()
+    mutate(new)
+    for schema in (death_registered(), new):
+        validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+        assert list(validator.iter_errors(EXAMPLE)) == []
 
 
 def test_the_table_covers_at_least_25_kinds_of_change() -> None:
