@@ -14,6 +14,14 @@ name the offending key, value, path or port, on one line.
     │   ├── PortInUse                 a port the cluster needs is taken by another process
     │   ├── ClusterStateError         an earlier run left a cluster or data that conflicts
     │   └── BrokerStartError          a broker process exited or never became ready
+    ├── PublishError                  an event cannot be published (invalid, or publisher closed)
+    ├── RejectedRecord                a consumed record is bad input; it goes to the DLQ (`stage`)
+    │   ├── OversizedRecord           stage "size": the value exceeds the subscriber's limit
+    │   ├── InvalidEnvelope           stage "envelope": CloudEvents headers missing or invalid
+    │   ├── UnknownEventType          stage "type": no contract for ce_type, or not subscribed
+    │   ├── NotJson                   stage "json": the value is not JSON
+    │   └── ContractViolation         stage "contract": JSON that breaks the contract (or upcast)
+    ├── DeadLetterWriteFailed         the DLQ write failed; the subscriber stops, uncommitted
     └── RetriableError                retriable = True: try again with backoff
         └── KafkaUnavailable          the Kafka cluster does not answer (yet)
 """
@@ -61,6 +69,59 @@ class ClusterStateError(LocalKafkaError):
 
 class BrokerStartError(LocalKafkaError):
     """A broker process exited during start-up or did not become ready in time."""
+
+
+class PublishError(GovbusError):
+    """An event cannot be published: it breaks its contract, or the publisher is closed."""
+
+
+class RejectedRecord(GovbusError):
+    """A consumed record that is bad input. ``stage`` names the check that rejected it."""
+
+    stage: str = "decode"
+
+    def __init__(self, message: str, *, topic: str = "", offset: int = -1) -> None:
+        super().__init__(message)
+        self.topic = topic
+        self.offset = offset
+
+
+class OversizedRecord(RejectedRecord):
+    """The record's value is larger than the subscriber accepts."""
+
+    stage = "size"
+
+
+class InvalidEnvelope(RejectedRecord):
+    """CloudEvents attributes are missing or invalid."""
+
+    stage = "envelope"
+
+
+class UnknownEventType(RejectedRecord):
+    """No registered contract has the record's ``ce_type``, or the subscriber cannot read it."""
+
+    stage = "type"
+
+
+class NotJson(RejectedRecord):
+    """The record's value is not JSON."""
+
+    stage = "json"
+
+
+class ContractViolation(RejectedRecord):
+    """The record's JSON breaks its contract, or cannot be upcast to the version wanted."""
+
+    stage = "contract"
+
+
+class DeadLetterWriteFailed(GovbusError):
+    """A record could not be written to its dead-letter topic; nothing may be committed."""
+
+    def __init__(self, message: str, *, dlq_topic: str) -> None:
+        super().__init__(message)
+        self.dlq_topic = dlq_topic
 
 
 class RetriableError(GovbusError):

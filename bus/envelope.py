@@ -1,0 +1,168 @@
+"""CloudEvents 1.0 on Kafka: the envelope of every govbus record.
+
+govbus writes the Kafka protocol binding's *binary content mode*: attributes travel as ``ce_*``
+headers (UTF-8), ``content-type: application/json`` names the data's media type, the value is the
+JSON data only and the record key is the partition key. Records in *structured content mode*
+(``content-type: application/cloudevents+json``, the whole event as one JSON object) from other
+producers are read too. govbus's own attributes are CloudEvents extensions, e.g.
+``ce_classification`` and the W3C ``ce_traceparent``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+
+from bus.errors import InvalidEnvelope, NotJson
+
+SPEC_VERSION = "1.0"
+JSON = "application/json"
+STRUCTURED = "application/cloudevents+json"
+CONTENT_TYPE_HEADER = "content-type"
+
+_REQUIRED = ("id", "source", "type")
+_OPTIONAL = ("time", "subject", "dataschema")
+_EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
+# Deterministic ids for source adapters live in this namespace (a fixed, random UUID).
+_ID_NAMESPACE = uuid.UUID("5b4d3a6e-9f0c-4c55-8a1e-2f6e0c7d9b14")
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One CloudEvent: its attributes and its JSON data as bytes."""
+
+    id: str
+    source: str
+    type: str
+    time: datetime | None = None
+    subject: str | None = None
+    dataschema: str | None = None
+    extensions: Mapping[str, str] = field(default_factory=dict)
+    data: bytes = b""
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        """The Kafka headers of this event in binary content mode."""
+        headers = [
+            ("ce_specversion", b"1.0"),
+            ("ce_id", self.id.encode()),
+            ("ce_source", self.source.encode()),
+            ("ce_type", self.type.encode()),
+        ]
+        if self.time is not None:
+            headers.append(("ce_time", self.time.isoformat().encode()))
+        if self.subject is not None:
+            headers.append(("ce_subject", self.subject.encode()))
+        if self.dataschema is not None:
+            headers.append(("ce_dataschema", self.dataschema.encode()))
+        headers += [(f"ce_{name}", value.encode()) for name, value in self.extensions.items()]
+        headers.append((CONTENT_TYPE_HEADER, JSON.encode()))
+        return headers
+
+
+def event_id(*, source: str, identity: str, cloudevents_type: str) -> str:
+    """A deterministic event id for a source adapter's record.
+
+    The same legacy record, read again by the same source after a crash, gets the same id for
+    the same contract version, so consumers can drop the replayed duplicate.
+    """
+    return str(uuid.uuid5(_ID_NAMESPACE, f"{source}\n{identity}\n{cloudevents_type}"))
+
+
+def from_kafka(headers: Headers, value: bytes | None) -> Envelope:
+    """Read a record in binary or structured content mode; raise ``InvalidEnvelope`` or
+    ``NotJson`` naming what is wrong."""
+    text = _decode_headers(headers)
+    content_type = text.get(CONTENT_TYPE_HEADER, "")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == STRUCTURED:
+        return _structured(value)
+    if value is None:
+        raise InvalidEnvelope("the record has no value (a tombstone), so it carries no event")
+    if media_type not in ("", JSON):
+        raise InvalidEnvelope(f"content-type {content_type!r} is not {JSON} or {STRUCTURED}")
+    attributes = {name[3:]: v for name, v in text.items() if name.startswith("ce_")}
+    return _envelope(attributes, value, where="header ce_")
+
+
+def _decode_headers(headers: Headers) -> dict[str, str]:
+    text: dict[str, str] = {}
+    for name, raw in headers:
+        lowered = name.lower()
+        if not (lowered.startswith("ce_") or lowered == CONTENT_TYPE_HEADER):
+            continue
+        if lowered in text:
+            raise InvalidEnvelope(f"header {name!r} appears more than once")
+        try:
+            text[lowered] = (raw or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidEnvelope(f"header {name!r} is not UTF-8") from None
+    return text
+
+
+def _structured(value: bytes | None) -> Envelope:
+    try:
+        document = orjson.loads(value or b"")
+    except orjson.JSONDecodeError as exc:
+        raise NotJson(f"structured-mode value is not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise InvalidEnvelope("structured-mode value is not a JSON object")
+    if "data_base64" in document:
+        raise InvalidEnvelope("data_base64 is not accepted: govbus events carry JSON data")
+    content_type = document.get("datacontenttype", JSON)
+    if not isinstance(content_type, str) or content_type.split(";")[0].strip() != JSON:
+        raise InvalidEnvelope(f"datacontenttype {content_type!r} is not {JSON}")
+    attributes: dict[str, str] = {}
+    for name, attribute in document.items():
+        if name in ("data", "datacontenttype"):
+            continue
+        if not isinstance(attribute, str):
+            raise InvalidEnvelope(f"attribute {name!r} must be a string")
+        attributes[name] = attribute
+    data = orjson.dumps(document["data"]) if "data" in document else b""
+    return _envelope(attributes, data, where="attribute ")
+
+
+def _envelope(attributes: dict[str, str], data: bytes, *, where: str) -> Envelope:
+    version = attributes.pop("specversion", None)
+    if version != SPEC_VERSION:
+        shown = "missing" if version is None else repr(version)
+        raise InvalidEnvelope(f"{where}specversion is {shown}; govbus reads CloudEvents 1.0")
+    for name in _REQUIRED:
+        if not attributes.get(name, "").strip():
+            raise InvalidEnvelope(f"{where}{name} is missing or empty")
+    time = None
+    if "time" in attributes:
+        try:
+            time = datetime.fromisoformat(attributes["time"])
+        except ValueError:
+            raise InvalidEnvelope(
+                f"{where}time {attributes['time'][:64]!r} is not an RFC 3339 timestamp"
+            ) from None
+        if time.tzinfo is None:
+            raise InvalidEnvelope(f"{where}time {attributes['time']!r} has no UTC offset")
+    extensions = {}
+    for name, value in attributes.items():
+        if name in _REQUIRED or name in _OPTIONAL:
+            continue
+        if not _EXTENSION_NAME.fullmatch(name):
+            raise InvalidEnvelope(
+                f"{where}{name[:40]} is not a valid extension name (lower-case a-z0-9, <= 20)"
+            )
+        extensions[name] = value
+    return Envelope(
+        id=attributes["id"],
+        source=attributes["source"],
+        type=attributes["type"],
+        time=time,
+        subject=attributes.get("subject"),
+        dataschema=attributes.get("dataschema"),
+        extensions=extensions,
+        data=data,
+    )

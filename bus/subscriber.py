@@ -1,0 +1,271 @@
+"""Subscribing: typed handlers on a consumer group, with retries, dead letters and dedup.
+
+A ``Subscription`` names the contract version it wants; events published under older versions
+of that contract are read from their own topics and upcast. Records are handled one at a time
+per partition, so events with the same key stay in order, and partitions proceed independently:
+a handler retrying with backoff holds up only its own partition. An offset is committed only
+after its record was handled or dead-lettered. If a dead-letter write fails, the subscriber
+stops with ``DeadLetterWriteFailed`` and that record stays uncommitted.
+
+Lifecycle: ``run()`` once, in its own task, until ``stop()`` is called (from any task) or a
+fatal error; ``stop()`` lets each partition finish the record in hand, commits, and returns
+when ``run()`` has ended. Cancelling ``run()`` stops it too, without committing unfinished work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import OffsetAndMetadata
+
+from bus import metrics
+from bus.codec import DEFAULT_MAX_VALUE_BYTES, Codec
+from bus.dead_letter import DeadLetterWriter, Failure
+from bus.dedup import DedupWindow
+from bus.envelope import Envelope
+from bus.errors import DeadLetterWriteFailed, GovbusError, RejectedRecord
+from bus.partition_worker import PartitionWorker, Stopping
+from bus.publisher import SAFE_PRODUCER
+from contracts import Event
+
+log = logging.getLogger(__name__)
+E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where a handled event came from, and which attempt this is (1 for the first)."""
+
+    envelope: Envelope
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    attempt: int
+
+
+Handler = Callable[[E, Delivery], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How often a failing handler is tried, and how long to wait between tries."""
+
+    max_attempts: int = 5
+    initial_backoff_s: float = 0.2
+    max_backoff_s: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter after the ``attempt``-th failure."""
+        ceiling: float = min(self.max_backoff_s, self.initial_backoff_s * 2.0 ** (attempt - 1))
+        return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subscription(Generic[E]):
+    """A handler for one contract version, run by a consumer group named ``group_id``."""
+
+    name: str
+    contract: type[E]
+    handler: Handler[E]
+    group_id: str = ""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    dedup_capacity: int = 100_000
+    max_value_bytes: int = DEFAULT_MAX_VALUE_BYTES
+    max_buffered_per_partition: int = 1000
+
+    @property
+    def group(self) -> str:
+        return self.group_id or self.name
+
+
+class Subscriber(Generic[E]):
+    """Runs one subscription against Kafka."""
+
+    def __init__(
+        self,
+        subscription: Subscription[E],
+        *,
+        bootstrap: str,
+        codec: Codec,
+        client_options: dict[str, Any] | None = None,
+        on_ready: Callable[[bool, str], None] = lambda ready, detail: None,
+    ) -> None:
+        self.subscription = subscription
+        self.codec = codec
+        self.topics = _topics_for(subscription.contract, codec)
+        self._options = {"bootstrap_servers": bootstrap} | (client_options or {})
+        self._on_ready = on_ready
+        self._dedup = DedupWindow(subscription.dedup_capacity)
+        self._workers: dict[TopicPartition, PartitionWorker] = {}
+        self._stopping = asyncio.Event()
+        self._fatal: BaseException | None = None
+        self._finished = asyncio.Event()
+        self._consumer: AIOKafkaConsumer | None = None
+        self._dead_letters: DeadLetterWriter | None = None
+
+    def stop(self) -> None:
+        """Ask ``run()`` to finish the records in hand, commit and return."""
+        self._stopping.set()
+
+    async def stopped(self) -> None:
+        """Wait until ``run()`` has ended."""
+        await self._finished.wait()
+
+    async def run(self) -> None:
+        """Consume until stopped; raises ``DeadLetterWriteFailed`` if a dead letter is lost."""
+        sub = self.subscription
+        consumer = AIOKafkaConsumer(
+            **self._options,
+            group_id=sub.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        producer = AIOKafkaProducer(**self._options, **SAFE_PRODUCER)
+        self._consumer = consumer
+        self._dead_letters = DeadLetterWriter(producer, subscriber=sub.name)
+        try:
+            await producer.start()
+            await consumer.start()
+            consumer.subscribe(self.topics, listener=_Rebalance(self))
+            await self._consume(consumer)
+        finally:
+            await self._shut_down(consumer, producer)
+            self._finished.set()
+        if self._fatal is not None:
+            raise self._fatal
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        limit = self.subscription.max_buffered_per_partition
+        while not self._stopping.is_set() and self._fatal is None:
+            batch = await consumer.getmany(timeout_ms=200, max_records=limit)
+            for tp, records in batch.items():
+                worker = self._workers.get(tp)
+                if worker is None:
+                    worker = self._workers[tp] = PartitionWorker(tp, self._process, self._failed)
+                worker.feed(records)
+            for tp, worker in self._workers.items():
+                if worker.buffered >= limit:
+                    consumer.pause(tp)
+                elif tp in consumer.paused():
+                    consumer.resume(tp)
+            await self._commit(consumer, list(self._workers.values()))
+
+    async def _shut_down(self, consumer: AIOKafkaConsumer, producer: AIOKafkaProducer) -> None:
+        workers = list(self._workers.values())
+        await asyncio.gather(*(worker.stop() for worker in workers), return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._commit(consumer, workers)
+        self._workers.clear()
+        self._on_ready(False, "stopped")
+        with contextlib.suppress(Exception):
+            await consumer.stop()
+        with contextlib.suppress(Exception):
+            await producer.stop()
+
+    async def _commit(self, consumer: AIOKafkaConsumer, workers: list[PartitionWorker]) -> None:
+        offsets = {w.tp: OffsetAndMetadata(w.done, "") for w in workers if w.needs_commit}
+        if offsets:
+            await consumer.commit(offsets)
+            for worker in workers:
+                worker.committed(offsets.get(worker.tp))
+
+    def _failed(self, error: BaseException) -> None:
+        self._fatal = self._fatal or error
+        self._stopping.set()
+
+    async def _process(self, record: Any, worker: PartitionWorker) -> None:
+        sub = self.subscription
+        try:
+            decoded = self.codec.decode(
+                record.headers, record.value, want=sub.contract, max_value_bytes=sub.max_value_bytes
+            )
+        except RejectedRecord as exc:
+            await self._dead_letter(record, Failure(exc.stage, exc, attempts=0), "unknown")
+            return
+        version = str(decoded.published_version)
+        labels = (sub.contract.contract.event_type, version, sub.name)
+        if decoded.envelope.id in self._dedup:
+            metrics.EVENTS_CONSUMED.labels(*labels, "duplicate").inc()
+            return
+        for attempt in range(1, sub.retry.max_attempts + 1):
+            delivery = Delivery(
+                decoded.envelope, record.topic, record.partition, record.offset, record.key, attempt
+            )
+            started = time.perf_counter()
+            try:
+                await sub.handler(decoded.event, delivery)  # type: ignore[arg-type]
+            except Exception as exc:
+                metrics.HANDLER_SECONDS.labels(*labels).observe(time.perf_counter() - started)
+                metrics.EVENTS_FAILED.labels(*labels).inc()
+                final = isinstance(exc, GovbusError) and not exc.retriable
+                if final or attempt == sub.retry.max_attempts:
+                    await self._dead_letter(record, Failure("handler", exc, attempt), version)
+                    return
+                await worker.sleep(sub.retry.delay(attempt))  # raises Stopping on stop()
+                continue
+            finished = time.perf_counter()
+            metrics.HANDLER_SECONDS.labels(*labels).observe(finished - started)
+            if decoded.envelope.time is not None:
+                age = (datetime.now(UTC) - decoded.envelope.time).total_seconds()
+                metrics.PUBLISH_TO_HANDLE_SECONDS.labels(*labels).observe(max(age, 0.0))
+            metrics.EVENTS_CONSUMED.labels(*labels, "handled").inc()
+            self._dedup.add(decoded.envelope.id)
+            return
+
+    async def _dead_letter(self, record: Any, failure: Failure, version: str) -> None:
+        sub = self.subscription
+        labels = (sub.contract.contract.event_type, version, sub.name)
+        assert self._dead_letters is not None  # noqa: S101 - set before consuming starts
+        try:
+            await self._dead_letters.write(record, failure)
+        except DeadLetterWriteFailed:
+            metrics.DLQ_WRITE_FAILURES.labels(sub.name).inc()
+            raise
+        metrics.EVENTS_DEAD_LETTERED.labels(*labels, failure.stage).inc()
+        metrics.EVENTS_CONSUMED.labels(*labels, "dead_lettered").inc()
+        log.warning(
+            "dead-lettered %s[%d]@%d at stage %s: %s",
+            record.topic, record.partition, record.offset, failure.stage, failure.error,
+        )  # fmt: skip
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Finishes and commits a partition's work before the group takes it away."""
+
+    def __init__(self, subscriber: Subscriber[Any]) -> None:
+        self._subscriber = subscriber
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        sub = self._subscriber
+        workers = [sub._workers.pop(tp) for tp in revoked if tp in sub._workers]
+        await asyncio.gather(*(worker.stop() for worker in workers), return_exceptions=True)
+        if sub._consumer is not None and sub._fatal is None:
+            with contextlib.suppress(Exception):
+                await sub._commit(sub._consumer, workers)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._subscriber._on_ready(True, f"{len(assigned)} partition(s) assigned")
+
+
+def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
+    """The topics of ``contract`` and of every older version that upcasts to it."""
+    info = contract.contract
+    topics = [info.topic]
+    for version in range(info.version - 1, 0, -1):
+        if not codec.upcasters.has_step(info.event_type, version):
+            break
+        topics.append(codec.registry.get(info.event_type, version).contract.topic)
+    return topics
+
+
+__all__ = ["Delivery", "Handler", "RetryPolicy", "Stopping", "Subscriber", "Subscription"]
