@@ -58,6 +58,7 @@ class Codec:
 
     ``source`` is the CloudEvents ``source`` of everything this process publishes, e.g.
     ``urn:govbus:gro:register-office``. The registry and upcasters default to the catalogue's.
+    ``topic_prefix`` (e.g. ``staging.``) lets several environments share one Kafka cluster.
     """
 
     def __init__(
@@ -66,12 +67,18 @@ class Codec:
         source: str,
         registry: Registry = default_registry,
         upcasters: Upcasters = default_upcasters,
+        topic_prefix: str = "",
     ) -> None:
         if not source.strip():
             raise ValueError("a codec needs a non-empty CloudEvents source")
         self.source = source
         self.registry = registry
         self.upcasters = upcasters
+        self.topic_prefix = topic_prefix
+
+    def topic_for(self, model: type[Event]) -> str:
+        """The Kafka topic of a contract version, with this deployment's prefix if any."""
+        return self.topic_prefix + model.contract.topic
 
     def encode(
         self,
@@ -110,7 +117,7 @@ class Codec:
             extensions=extensions,
         )
         return OutgoingRecord(
-            topic=info.topic,
+            topic=self.topic_for(model),
             key=key.encode(),
             value=value,
             headers=envelope.headers(),

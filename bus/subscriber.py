@@ -260,11 +260,11 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
     """The topics of ``contract`` and of every older version that upcasts to it."""
     info = contract.contract
-    topics = [info.topic]
+    topics = [codec.topic_for(contract)]
     for version in range(info.version - 1, 0, -1):
         if not codec.upcasters.has_step(info.event_type, version):
             break
-        topics.append(codec.registry.get(info.event_type, version).contract.topic)
+        topics.append(codec.topic_for(codec.registry.get(info.event_type, version)))
     return topics
 
 
