@@ -63,13 +63,17 @@ class Publisher:
         )
         self._in_flight = metrics.PUBLISHES_IN_FLIGHT.labels(publisher=name)
         self._closed = False
+        self._active = 0  # send_records calls under way
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def start(self) -> None:
         await self._producer.start()
 
     async def close(self) -> None:
-        """Flush every accepted event to Kafka, then stop the producer."""
+        """Refuse new publishes, wait for every accepted one to be acknowledged, then stop."""
         self._closed = True
+        await self._idle.wait()
         await self._producer.stop()
 
     async def __aenter__(self) -> Self:
@@ -113,6 +117,8 @@ class Publisher:
         futures: list[asyncio.Future[Any]] = []
         refused: BaseException | None = None
         self._in_flight.inc(len(records))
+        self._active += 1
+        self._idle.clear()
         try:
             for record in records:
                 try:
@@ -128,6 +134,9 @@ class Publisher:
             outcomes: list[Any] = await asyncio.gather(*futures, return_exceptions=True)
         finally:
             self._in_flight.dec(len(records))
+            self._active -= 1
+            if self._active == 0:
+                self._idle.set()
         outcomes += [refused] * (len(records) - len(futures))
         failure: BaseException | None = None
         for record, outcome in zip(records, outcomes, strict=True):

@@ -1,0 +1,54 @@
+"""Fixtures for delivery tests: an isolated topic namespace, a publisher and running subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+
+from bus.codec import Codec
+from bus.publisher import Publisher
+from bus.subscriber import Subscriber, Subscription
+from bus.testing import create_topics, unique_topic
+from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2
+
+
+@pytest.fixture
+async def codec(kafka_bootstrap: str, request: pytest.FixtureRequest) -> Codec:
+    """A codec whose topics no other test uses, created with 3 partitions each."""
+    codec = Codec(source="urn:govbus:test", topic_prefix=unique_topic(request.node.name) + ".")
+    await create_topics(
+        kafka_bootstrap,
+        [codec.topic_for(model) for model in (DeathRegisteredV1, DeathRegisteredV2)],
+    )
+    return codec
+
+
+@pytest.fixture
+async def publisher(kafka_bootstrap: str, codec: Codec) -> AsyncIterator[Publisher]:
+    async with Publisher(bootstrap=kafka_bootstrap, codec=codec, name="test") as publisher:
+        yield publisher
+
+
+RunSubscriber = Callable[[Subscription[Any]], contextlib.AbstractAsyncContextManager[Subscriber[Any]]]
+
+
+@pytest.fixture
+def run_subscriber(kafka_bootstrap: str, codec: Codec) -> RunSubscriber:
+    """Run a subscription in the background for the duration of an ``async with`` block."""
+
+    @contextlib.asynccontextmanager
+    async def running(subscription: Subscription[Any]) -> AsyncIterator[Subscriber[Any]]:
+        subscriber = Subscriber(subscription, bootstrap=kafka_bootstrap, codec=codec)
+        task = asyncio.create_task(subscriber.run())
+        try:
+            yield subscriber
+        finally:
+            subscriber.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 60)
+
+    return running
