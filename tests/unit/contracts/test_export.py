@@ -7,10 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
 
 from contracts import SchemaDocumentError, default_registry
-from contracts.export import current_documents, export_to, load_documents, render
+from contracts.export import (
+    MAX_DOCUMENT_BYTES,
+    current_documents,
+    export_to,
+    load_documents,
+    render,
+)
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "schemas"
 DOCUMENTS = current_documents()
@@ -200,6 +206,27 @@ def test_load_ignores_files_outside_the_layout(tmp_path: Path) -> None:
     (tmp_path / "uk.gov.acme.thing" / "draft.json").write_text("not json")
     (tmp_path / "uk.gov.acme.thing" / "v1.schema.json").write_text('{"a": 1}')
     assert load_documents(tmp_path) == {"uk.gov.acme.thing/v1.schema.json": {"a": 1}}
+
+
+def test_load_refuses_oversized_documents_without_reading_them(tmp_path: Path) -> None:
+    """A document over the size limit fails naming the file; the limit itself is accepted."""
+    folder = tmp_path / "uk.gov.acme.thing"
+    folder.mkdir()
+    (folder / "v1.schema.json").write_text(" " * (MAX_DOCUMENT_BYTES - 2) + "{}")
+    assert load_documents(tmp_path) == {"uk.gov.acme.thing/v1.schema.json": {}}
+    (folder / "v1.schema.json").write_text(" " * (MAX_DOCUMENT_BYTES - 1) + "{}")
+    with pytest.raises(SchemaDocumentError, match=r"v1\.schema\.json: larger than 1000000 bytes"):
+        load_documents(tmp_path)
+
+
+def test_load_skips_paths_that_are_not_regular_files(tmp_path: Path) -> None:
+    """A device or directory named like a document is skipped, never read (it could be endless)."""
+    folder = tmp_path / "uk.gov.acme.thing"
+    folder.mkdir()
+    (folder / "v1.schema.json").symlink_to("/dev/zero")
+    (folder / "v1.example.json").mkdir()
+    (folder / "v2.schema.json").write_text("{}")
+    assert load_documents(tmp_path) == {"uk.gov.acme.thing/v2.schema.json": {}}
 
 
 def test_load_unreadable_document_names_the_file(
