@@ -11,7 +11,8 @@ ContractError                      anything wrong with a contract or its data
 ├── UpcastError                    converting an event to a newer major version
 │   ├── MissingUpcasterError       a link N -> N+1 of the chain is not registered
 │   └── DowncastError              asked for an older version than the event has
-└── SchemaDocumentError            exported schema documents cannot be written or read
+├── SchemaDocumentError            exported schema documents cannot be written or read
+└── ExportFormatError              a document breaks the export format (also a ValueError)
 ```
 
 Every error carries its context as keyword-only attributes, and its message names the offending
@@ -121,3 +122,17 @@ class SchemaDocumentError(ContractError):
     def __init__(self, message: str, *, path: Path) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+
+
+class ExportFormatError(ContractError, ValueError):
+    """A document does not follow the export format, so it cannot be published.
+
+    `path` is the document's relative path (or a name for it) and `field` the offending key,
+    dotted or as a JSON pointer, when one is to blame.
+    """
+
+    def __init__(self, message: str, *, path: str, field: str | None = None) -> None:
+        where = f"{path}: {field}" if field else path
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.field = field

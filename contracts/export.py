@@ -22,13 +22,20 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-from contracts.base import Event
+from contracts.base import EVENT_TYPE_PATTERN, Event
 from contracts.errors import SchemaDocumentError
 from contracts.registry import Registry, default_registry
 
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
-# Only files in this layout are read, written or pruned; anything else in the directory is left.
-_DOCUMENT_PATH: Final = re.compile(r"[a-z0-9.-]+/v[1-9][0-9]*\.(?:schema|example)\.json")
+#: Largest document file `load_documents` reads; a contract schema is a few kilobytes.
+MAX_DOCUMENT_BYTES: Final = 1_000_000
+#: A document's relative path, with groups `event_type`, `version` and `kind` (schema/example).
+#: Only files in this layout are read, written or pruned; anything else in a directory is left.
+#: Anchored on both ends, because a path is also a file name the catalogue site writes.
+DOCUMENT_PATH: Final = re.compile(
+    rf"(?P<event_type>{EVENT_TYPE_PATTERN.pattern})"
+    r"/v(?P<version>[1-9][0-9]{0,3})\.(?P<kind>schema|example)\.json"
+)
 
 
 def schema_id(model: type[Event]) -> str:
@@ -110,42 +117,46 @@ def export_to(directory: Path, *, registry: Registry | None = None) -> list[Path
 def load_documents(directory: Path) -> dict[str, dict[str, Any]]:
     """Read every document in the export layout under `directory`, keyed by relative path.
 
-    Raises `SchemaDocumentError` naming the path if the directory is missing, a file cannot
-    be read, is not UTF-8 JSON, or does not hold a JSON object.
+    Files of other names, and anything that is not a regular file, are ignored. Raises
+    `SchemaDocumentError` naming the path if the directory is missing, or a document is larger
+    than `MAX_DOCUMENT_BYTES`, cannot be read, is not UTF-8 JSON, or is not a JSON object.
     """
     if not directory.is_dir():
         raise SchemaDocumentError("schema directory does not exist", path=directory)
-    documents: dict[str, dict[str, Any]] = {}
-    for relative in sorted(_document_files(directory)):
-        path = directory / relative
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise SchemaDocumentError(f"not UTF-8 ({exc.reason})", path=path) from exc
-        except OSError as exc:
-            raise SchemaDocumentError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaDocumentError(
-                f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=path
-            ) from exc
-        except RecursionError as exc:
-            raise SchemaDocumentError("malformed JSON: nested too deeply", path=path) from exc
-        if not isinstance(document, dict):
-            raise SchemaDocumentError(
-                f"expected a JSON object, found {type(document).__name__}", path=path
-            )
-        documents[relative] = document
-    return documents
+    return {path: _load(directory / path) for path in sorted(_document_files(directory))}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        # Checked before reading: a stray multi-gigabyte file must not be pulled into memory.
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise SchemaDocumentError(f"larger than {MAX_DOCUMENT_BYTES} bytes", path=path)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaDocumentError(f"not UTF-8 ({exc.reason})", path=path) from exc
+    except OSError as exc:
+        raise SchemaDocumentError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaDocumentError(
+            f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=path
+        ) from exc
+    except RecursionError as exc:
+        raise SchemaDocumentError("malformed JSON: nested too deeply", path=path) from exc
+    if not isinstance(document, dict):
+        raise SchemaDocumentError(
+            f"expected a JSON object, found {type(document).__name__}", path=path
+        )
+    return document
 
 
 def _document_files(directory: Path) -> list[str]:
-    """Relative paths of the files under `directory` that match the export layout."""
+    """Relative paths of the regular files under `directory` that match the export layout."""
     found = []
     for path in directory.glob("*/*.json"):
         relative = path.relative_to(directory).as_posix()
-        if _DOCUMENT_PATH.fullmatch(relative) and not path.is_dir():
+        if DOCUMENT_PATH.fullmatch(relative) and path.is_file():
             found.append(relative)
     return found
 

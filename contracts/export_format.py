@@ -9,12 +9,16 @@ hostile with an `ExportFormatError` naming the document and the field, before an
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from contracts.errors import ExportFormatError
+
+# `load_documents` and its size limit live with the writer in `contracts.export`; they are
+# re-exported here so a publisher needs only this module to go from a directory to contracts.
+from contracts.export import DOCUMENT_PATH, MAX_DOCUMENT_BYTES, load_documents
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -26,23 +30,7 @@ __all__ = [
     "read_contracts",
 ]
 
-#: Largest document file `load_documents` reads; a contract schema is a few kilobytes.
-MAX_DOCUMENT_BYTES = 1_000_000
-
-_NAME = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-# Anchored on both ends: a path is also a file name the site writes, so nothing else may pass.
-_PATH = re.compile(rf"(uk\.gov\.{_NAME}\.{_NAME})/v([1-9][0-9]{{0,3}})\.(schema|example)\.json")
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-
-
-class ExportFormatError(ValueError):
-    """A document does not follow the export format; `path` and `field` say where."""
-
-    def __init__(self, message: str, *, path: str, field: str | None = None) -> None:
-        where = f"{path}: {field}" if field else path
-        super().__init__(f"{where}: {message}")
-        self.path = path
-        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +98,7 @@ def read_contracts(documents: Mapping[str, Mapping[str, Any]]) -> list[Contract]
     schemas: dict[tuple[str, int], tuple[str, Mapping[str, Any]]] = {}
     examples: dict[tuple[str, int], tuple[str, Mapping[str, Any]]] = {}
     for path in sorted(documents):
-        match = _PATH.fullmatch(path) if isinstance(path, str) else None
+        match = DOCUMENT_PATH.fullmatch(path) if isinstance(path, str) else None
         if match is None:
             raise ExportFormatError(
                 "expected '<event-type>/v<N>.schema.json' or '<event-type>/v<N>.example.json'",
@@ -119,8 +107,8 @@ def read_contracts(documents: Mapping[str, Mapping[str, Any]]) -> list[Contract]
         document = documents[path]
         if not isinstance(document, Mapping):
             raise ExportFormatError("must be a JSON object", path=path)
-        key = (match.group(1), int(match.group(2)))
-        (schemas if match.group(3) == "schema" else examples)[key] = (path, document)
+        key = (match["event_type"], int(match["version"]))
+        (schemas if match["kind"] == "schema" else examples)[key] = (path, document)
     for key, (path, _) in examples.items():
         if key not in schemas:
             raise ExportFormatError("example has no schema next to it", path=path)
@@ -138,29 +126,6 @@ def read_contracts(documents: Mapping[str, Mapping[str, Any]]) -> list[Contract]
         contracts.append(Contract(event_type, latest.owner, latest.owner_name, tuple(found)))
     contracts.sort(key=lambda c: (c.owner, c.event_type))
     return contracts
-
-
-def load_documents(directory: Path) -> dict[str, dict[str, Any]]:
-    """Reads every `<event-type>/v<N>.*.json` under `directory` into a documents mapping.
-
-    Files of other names are ignored; a file over `MAX_DOCUMENT_BYTES` or not a JSON object
-    raises `ExportFormatError`.
-    """
-    documents: dict[str, dict[str, Any]] = {}
-    for file in sorted(directory.glob("*/v*.json")):
-        path = file.relative_to(directory).as_posix()
-        if _PATH.fullmatch(path) is None or not file.is_file():
-            continue
-        if file.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise ExportFormatError(f"larger than {MAX_DOCUMENT_BYTES} bytes", path=path)
-        try:
-            parsed = json.loads(file.read_bytes())
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ExportFormatError(f"not valid JSON ({exc})", path=path) from exc
-        if not isinstance(parsed, dict):
-            raise ExportFormatError("must be a JSON object", path=path)
-        documents[path] = parsed
-    return documents
 
 
 def _version(

@@ -1,4 +1,4 @@
-"""`govbus contracts ...`: list, export and check the event contracts.
+"""`govbus contracts ...`: list, export, check and publish the event contracts.
 
 Errors print one line to stderr and exit with status 1; no traceback reaches the user.
 """
@@ -12,10 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from contracts import ContractError, Event, default_registry
-from contracts.export import export_to
+from contracts.asyncapi import build_asyncapi, dump_asyncapi
+from contracts.export import current_documents, export_to
+from contracts.site import render_catalogue
 
 app = typer.Typer(
-    help="Versioned event contracts: list, export, check, describe.", no_args_is_help=True
+    help="Versioned event contracts: list, export, check, and publish as AsyncAPI or a site.",
+    no_args_is_help=True,
 )
 
 
@@ -70,9 +73,16 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _fail(error: Exception) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
+def _fail(problem: Exception | str) -> typer.Exit:
+    """Prints `error: <problem>` as one line on stderr; raise the result to exit with 1."""
+    typer.echo(f"error: {problem}", err=True)
     return typer.Exit(code=1)
+
+
+def _write_failed(error: OSError, path: Path) -> typer.Exit:
+    """The one-line error for a file or folder that could not be written."""
+    where = error.filename if error.filename is not None else path
+    return _fail(f"{where}: cannot write: {error.strerror or error}")
 
 
 @app.command("list")
@@ -101,3 +111,47 @@ def export(
     except ContractError as error:
         raise _fail(error) from None
     typer.echo(f"wrote {len(written)} documents to {directory}")
+
+
+@app.command("asyncapi")
+def asyncapi(
+    out: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="OUT", help="File to write the JSON into; printed to stdout when omitted."
+        ),
+    ] = None,
+) -> None:
+    """Write the AsyncAPI 3.0 document, as JSON, of every registered contract version."""
+    try:
+        text = dump_asyncapi(build_asyncapi(current_documents()))
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        out.write_text(text, encoding="utf-8")
+    except ContractError as error:
+        raise _fail(error) from None
+    except OSError as error:
+        raise _write_failed(error, out or Path("-")) from None
+    typer.echo(f"wrote AsyncAPI document to {out}")
+
+
+@app.command("catalogue")
+def catalogue(
+    out_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT_DIR", help="Directory to write the static site into (created if needed)."
+        ),
+    ],
+) -> None:
+    """Render the browsable catalogue site of every registered contract into OUT_DIR."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _fail(f"{out_dir}: exists and is not a directory")
+    try:
+        written = render_catalogue(current_documents(), out_dir)
+    except ContractError as error:
+        raise _fail(error) from None
+    except OSError as error:
+        raise _write_failed(error, out_dir) from None
+    typer.echo(f"wrote {len(written)} files to {out_dir}; open {out_dir / 'index.html'}")

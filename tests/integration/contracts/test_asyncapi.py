@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from bus.cli import app
+from contracts import default_registry
 from contracts.asyncapi import build_asyncapi, dump_asyncapi
 from contracts.export_format import load_documents
 
@@ -20,6 +23,13 @@ GRO_MESSAGE = "uk.gov.gro.death-registered.v1"
 
 def _validate(document: dict[str, Any], tmp_path: Path) -> tuple[int, dict[str, Any]]:
     """Writes `document`, runs the official parser on it and returns (exit code, report)."""
+    path = tmp_path / "asyncapi.json"
+    path.write_text(dump_asyncapi(document), encoding="utf-8")
+    return _validate_file(path)
+
+
+def _validate_file(path: Path) -> tuple[int, dict[str, Any]]:
+    """Runs the official parser on the document in `path`; returns (exit code, report)."""
     node = shutil.which("node")
     if node is None:
         pytest.fail(
@@ -27,8 +37,6 @@ def _validate(document: dict[str, Any], tmp_path: Path) -> tuple[int, dict[str, 
         )
     if not (VALIDATOR.parent / "node_modules" / "@asyncapi" / "parser").is_dir():
         pytest.fail("tools/asyncapi has no node_modules: run `make node-deps` first")
-    path = tmp_path / "asyncapi.json"
-    path.write_text(dump_asyncapi(document), encoding="utf-8")
     done = subprocess.run(
         [node, str(VALIDATOR), str(path)], capture_output=True, text=True, timeout=120, check=False
     )
@@ -52,13 +60,29 @@ def catalogue() -> dict[str, Any]:
     return build_asyncapi(load_documents(FIXTURES))
 
 
-def test_catalogue_passes_the_official_parser(catalogue, tmp_path):
-    """The parser reports no errors and no warnings for the built document."""
-    code, report = _validate(catalogue, tmp_path)
+def _assert_clean(code: int, report: dict[str, Any]) -> None:
     problems = _problems(report, "error", "warning")
     assert code == 0, "\n".join(problems)
     assert report["errors"] == 0, "\n".join(problems)
     assert report["warnings"] == 0, "\n".join(problems)
+
+
+def test_catalogue_passes_the_official_parser(catalogue, tmp_path):
+    """The parser reports no errors and no warnings for the built document."""
+    _assert_clean(*_validate(catalogue, tmp_path))
+
+
+def test_registered_catalogue_from_the_cli_passes_the_official_parser(tmp_path):
+    """`govbus contracts asyncapi OUT` on the real catalogue writes a clean document of it all."""
+    out = tmp_path / "asyncapi.json"
+    result = CliRunner().invoke(app, ["contracts", "asyncapi", str(out)])
+    assert result.exit_code == 0, result.output
+    _assert_clean(*_validate_file(out))
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert sorted(written["components"]["messages"]) == sorted(
+        model.contract.cloudevents_type for model in default_registry
+    )
+    assert len(written["channels"]) == len(default_registry) == 9
 
 
 def test_parser_fails_a_payload_reference_that_does_not_resolve(catalogue, tmp_path):

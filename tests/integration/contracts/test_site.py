@@ -1,5 +1,6 @@
 """The catalogue site as a reader sees it, in headless Chromium driven through chromedriver."""
 
+import contextlib
 import copy
 import functools
 import json
@@ -22,6 +23,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from contracts import default_registry
+from contracts.export import current_documents
 from contracts.export_format import load_documents
 from contracts.site import render_catalogue
 
@@ -57,10 +60,9 @@ def documents() -> dict[str, dict[str, Any]]:
     return documents
 
 
-@pytest.fixture(scope="module")
-def site(documents, tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """Renders the site and serves it on 127.0.0.1 from a thread; yields (base URL, folder)."""
-    out = tmp_path_factory.mktemp("site")
+@contextlib.contextmanager
+def _served(documents: dict[str, dict[str, Any]], out: Path) -> Iterator[tuple[str, Path]]:
+    """Renders the site into `out` and serves it on 127.0.0.1 from a thread; yields (URL, out)."""
     render_catalogue(documents, out)
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -72,6 +74,20 @@ def site(documents, tmp_path_factory) -> Iterator[tuple[str, Path]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(documents, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """The site of the test documents, served; yields (base URL, folder)."""
+    with _served(documents, tmp_path_factory.mktemp("site")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def registered_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """The site of the real registered catalogue, served; yields (base URL, folder)."""
+    with _served(current_documents(), tmp_path_factory.mktemp("registered-site")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +262,46 @@ def test_no_request_leaves_loopback(browser, site):
         parser = _AssetLinks()
         parser.feed((folder / name).read_text(encoding="utf-8"))
         assert all(tag == "a" and "license" in rel for tag, _, rel in parser.absolute), name
+
+
+def test_registered_catalogue_index_lists_every_version_with_its_owner(browser, registered_site):
+    """The real catalogue's index shows each registered version under its publisher's name."""
+    base, _ = registered_site
+    browser.get(base + "index.html")
+    shown = {}
+    for entry in browser.find_elements(By.CSS_SELECTOR, "li.contract"):
+        shown[entry.find_element(By.CSS_SELECTOR, "a.contract-link").text] = entry.text
+    registered = [model.contract for model in default_registry]
+    assert len(registered) == 9
+    assert {info.owner.code for info in registered} == {"gro", "council", "dwp", "dvla"}
+    assert set(shown) == {info.event_type for info in registered}
+    for info in registered:
+        assert f"Published by {info.owner.name}" in shown[info.event_type]
+        versions = shown[info.event_type].split("Versions:")[1]
+        assert f"v{info.version}" in versions.replace(",", " ").split()
+
+
+def test_registered_death_registered_page_shows_both_versions_and_handling(
+    browser, registered_site
+):
+    """The real death-registered page has v2 and v1, its marking and every personal field."""
+    base, _ = registered_site
+    versions = {
+        m.contract.version: m.contract for m in default_registry if m.contract.event_type == GRO
+    }
+    assert sorted(versions) == [1, 2]
+    browser.get(base + f"{GRO}.html")
+    assert _visible(browser, "section.version h2") == ["Version 2", "Version 1"]
+    summary = browser.find_element(By.CSS_SELECTOR, "dl.summary").text
+    assert f"Classification\n{versions[2].classification.value}" in summary
+    assert f"Handling caveat\n{versions[2].handling_caveat}" in summary
+    for number, info in versions.items():
+        assert info.personal_data
+        highlighted = {
+            row.get_attribute("data-field")
+            for row in browser.find_elements(By.CSS_SELECTOR, f"#v{number} tr.personal")
+        }
+        assert set(info.personal_data) <= highlighted, number
+        topic = browser.find_element(By.CSS_SELECTOR, f"#v{number} dl.summary").text
+        assert info.topic in topic
+        assert f"{info.classification.value}-{info.handling_caveat}" in topic

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]
+import jsonschema
 import pytest
 
 from contracts.asyncapi import PAYLOAD_SCHEMA_FORMAT, build_asyncapi, dump_asyncapi

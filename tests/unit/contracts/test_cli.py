@@ -1,14 +1,17 @@
-"""`govbus contracts list` and `govbus contracts export`, driven through typer's CliRunner."""
+"""`govbus contracts list`, `export`, `asyncapi` and `catalogue`, driven through CliRunner."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from bus.cli import app
 from contracts import default_registry
+from contracts.asyncapi import ASYNCAPI_VERSION
 from contracts.export import current_documents, load_documents
 
 runner = CliRunner()
@@ -64,3 +67,80 @@ def test_export_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [f"error: {target}: exists and is not a directory"]
     assert "Traceback" not in result.output
+
+
+def _one_line_error(result: Any) -> str:
+    """The single stderr line of a failed command, checking nothing else was printed."""
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return str(lines[0])
+
+
+def test_asyncapi_prints_every_registered_version_to_stdout() -> None:
+    """Without OUT the AsyncAPI JSON goes to stdout, one channel per registered topic."""
+    result = runner.invoke(app, ["contracts", "asyncapi"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["asyncapi"] == ASYNCAPI_VERSION
+    assert sorted(document["channels"]) == sorted(m.contract.topic for m in default_registry)
+    assert sorted(document["components"]["messages"]) == sorted(
+        m.contract.cloudevents_type for m in default_registry
+    )
+
+
+def test_asyncapi_writes_the_same_document_to_out(tmp_path: Path) -> None:
+    """With OUT the file holds exactly what stdout would, and stdout names the file."""
+    out = tmp_path / "asyncapi.json"
+    result = runner.invoke(app, ["contracts", "asyncapi", str(out)])
+    assert result.exit_code == 0, result.output
+    assert str(out) in result.stdout
+    assert out.read_text(encoding="utf-8") == runner.invoke(app, ["contracts", "asyncapi"]).stdout
+
+
+@pytest.mark.parametrize(
+    ("make_out", "reason"),
+    [
+        (lambda tmp: tmp, "Is a directory"),
+        (lambda tmp: tmp / "missing" / "asyncapi.json", "No such file or directory"),
+    ],
+)
+def test_asyncapi_unwritable_out_is_one_line(tmp_path: Path, make_out: Any, reason: str) -> None:
+    """An OUT that is a directory or has no parent folder fails with one line naming it."""
+    out = make_out(tmp_path)
+    result = runner.invoke(app, ["contracts", "asyncapi", str(out)])
+    assert _one_line_error(result) == f"error: {out}: cannot write: {reason}"
+
+
+def test_catalogue_renders_a_page_per_registered_event_type(tmp_path: Path) -> None:
+    """`catalogue OUT_DIR` creates the folder with the index, one page per type and the schemas."""
+    out = tmp_path / "site" / "catalogue"
+    result = runner.invoke(app, ["contracts", "catalogue", str(out)])
+    assert result.exit_code == 0, result.output
+    assert str(out / "index.html") in result.stdout
+    event_types = {m.contract.event_type for m in default_registry}
+    assert {p.name for p in out.glob("*.html")} == {"index.html"} | {
+        f"{t}.html" for t in event_types
+    }
+    assert load_documents(out / "schemas") == current_documents()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(event_type in index for event_type in event_types)
+
+
+def test_catalogue_into_a_file_is_one_line(tmp_path: Path) -> None:
+    """OUT_DIR naming an existing file fails with one line, and the file is left alone."""
+    target = tmp_path / "site"
+    target.write_text("a file")
+    result = runner.invoke(app, ["contracts", "catalogue", str(target)])
+    assert _one_line_error(result) == f"error: {target}: exists and is not a directory"
+    assert target.read_text() == "a file"
+
+
+def test_catalogue_below_a_file_is_one_line(tmp_path: Path) -> None:
+    """A folder that cannot be created (its parent is a file) fails with one line naming it."""
+    (tmp_path / "file").write_text("a file")
+    target = tmp_path / "file" / "site"
+    result = runner.invoke(app, ["contracts", "catalogue", str(target)])
+    assert _one_line_error(result) == f"error: {target}: cannot write: Not a directory"

@@ -7,14 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
 
 from contracts import SchemaDocumentError, default_registry
-from contracts.export import current_documents, export_to, load_documents, render
+from contracts.export import (
+    MAX_DOCUMENT_BYTES,
+    current_documents,
+    export_to,
+    load_documents,
+    render,
+)
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "contracts" / "schemas"
 DOCUMENTS = current_documents()
 SCHEMA_PATHS = sorted(p for p in DOCUMENTS if p.endswith(".schema.json"))
+COMMITTED = load_documents(SCHEMAS)
 
 
 def walk(node: Any) -> list[tuple[str, Any]]:
@@ -66,12 +73,25 @@ def test_schema_passes_the_draft_2020_12_metaschema(path: str) -> None:
     Draft202012Validator.check_schema(DOCUMENTS[path])
 
 
-@pytest.mark.parametrize("path", SCHEMA_PATHS)
-def test_example_validates_against_its_schema(path: str) -> None:
-    """Each example validates, with format checking, against the schema next to it."""
-    example = DOCUMENTS[path.replace(".schema.json", ".example.json")]
-    errors = list(validator(DOCUMENTS[path]).iter_errors(example))
+@pytest.mark.parametrize("path", sorted(p for p in COMMITTED if p.endswith(".schema.json")))
+def test_committed_example_validates_against_its_schema(path: str) -> None:
+    """Each committed example validates, formats included, against the committed schema."""
+    example = COMMITTED[path.replace(".schema.json", ".example.json")]
+    errors = list(validator(COMMITTED[path]).iter_errors(example))
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("reported_at", "2025-05-06 17:42"), ("reported_at", "2025-13-06T17:42:10Z")],
+)
+def test_format_checking_rejects_a_bad_date_time(field: str, value: str) -> None:
+    """`date-time` is really checked (rfc3339-validator installed), not passed as unknown."""
+    path = "uk.gov.council.missed-bin-collection-reported/v1.schema.json"
+    assert COMMITTED[path]["properties"][field]["format"] == "date-time"
+    example = {**COMMITTED[path.replace(".schema.json", ".example.json")], field: value}
+    errors = list(validator(COMMITTED[path]).iter_errors(example))
+    assert [(e.validator, list(e.path)) for e in errors] == [("format", [field])]
 
 
 @pytest.mark.parametrize("path", SCHEMA_PATHS)
@@ -200,6 +220,27 @@ def test_load_ignores_files_outside_the_layout(tmp_path: Path) -> None:
     (tmp_path / "uk.gov.acme.thing" / "draft.json").write_text("not json")
     (tmp_path / "uk.gov.acme.thing" / "v1.schema.json").write_text('{"a": 1}')
     assert load_documents(tmp_path) == {"uk.gov.acme.thing/v1.schema.json": {"a": 1}}
+
+
+def test_load_refuses_oversized_documents_without_reading_them(tmp_path: Path) -> None:
+    """A document over the size limit fails naming the file; the limit itself is accepted."""
+    folder = tmp_path / "uk.gov.acme.thing"
+    folder.mkdir()
+    (folder / "v1.schema.json").write_text(" " * (MAX_DOCUMENT_BYTES - 2) + "{}")
+    assert load_documents(tmp_path) == {"uk.gov.acme.thing/v1.schema.json": {}}
+    (folder / "v1.schema.json").write_text(" " * (MAX_DOCUMENT_BYTES - 1) + "{}")
+    with pytest.raises(SchemaDocumentError, match=r"v1\.schema\.json: larger than 1000000 bytes"):
+        load_documents(tmp_path)
+
+
+def test_load_skips_paths_that_are_not_regular_files(tmp_path: Path) -> None:
+    """A device or directory named like a document is skipped, never read (it could be endless)."""
+    folder = tmp_path / "uk.gov.acme.thing"
+    folder.mkdir()
+    (folder / "v1.schema.json").symlink_to("/dev/zero")
+    (folder / "v1.example.json").mkdir()
+    (folder / "v2.schema.json").write_text("{}")
+    assert load_documents(tmp_path) == {"uk.gov.acme.thing/v2.schema.json": {}}
 
 
 def test_load_unreadable_document_names_the_file(
