@@ -8,6 +8,8 @@ name the offending key, value, path or port, on one line.
 
     GovbusError                       retriable = False
     ├── ConfigError                   a setting or file is invalid; fix it and start again
+    │   ├── InvalidSetting            a GOVBUS_ setting is unusable (e.g. an unreadable TLS key)
+    │   └── ListenError               the health and metrics server cannot bind its address
     ├── LocalKafkaError               the local Kafka launcher cannot do what was asked
     │   ├── ToolMissing               java, mvn or docker is not installed
     │   ├── ResolveError              Kafka's jars cannot be resolved from Maven Central
@@ -37,6 +39,23 @@ class GovbusError(Exception):
 
 class ConfigError(GovbusError):
     """A setting or configuration file is invalid."""
+
+
+class InvalidSetting(ConfigError):
+    """A setting passed validation but cannot be used, e.g. a TLS file that is not PEM."""
+
+    def __init__(self, message: str, *, variable: str) -> None:
+        super().__init__(message)
+        self.variable = variable
+
+
+class ListenError(ConfigError):
+    """The health and metrics HTTP server cannot bind its host and port."""
+
+    def __init__(self, message: str, *, host: str, port: int) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
 
 
 class LocalKafkaError(GovbusError):

@@ -9,8 +9,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -56,3 +59,90 @@ class Settings(BaseSettings):
         gt=0,
         description="How long `govbus kafka up` waits for every broker to answer.",
     )
+    kafka_security_protocol: SecurityProtocol = Field(
+        default="PLAINTEXT",
+        description="How clients talk to Kafka: `PLAINTEXT`, `SSL` (TLS), `SASL_PLAINTEXT` "
+        "(SASL without TLS, for test clusters only) or `SASL_SSL` (SASL over TLS).",
+    )
+    kafka_sasl_mechanism: SaslMechanism | None = Field(
+        default=None,
+        validate_default=True,
+        description="SASL mechanism when the protocol is SASL_*: `PLAIN`, `SCRAM-SHA-256` or "
+        "`SCRAM-SHA-512`. Required with SASL, refused without it.",
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None,
+        validate_default=True,
+        min_length=1,
+        description="SASL user name. Required with SASL, refused without it.",
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        min_length=1,
+        description="SASL password (never printed). Required with SASL, refused without it.",
+    )
+    kafka_ssl_cafile: Path | None = Field(
+        default=None,
+        description="PEM file of the certificate authorities that sign the brokers' certificates "
+        "(SSL and SASL_SSL); unset means the system's trusted authorities.",
+    )
+    kafka_ssl_certfile: Path | None = Field(
+        default=None,
+        description="PEM file of this client's certificate, for brokers that require mutual TLS "
+        "(SSL and SASL_SSL). It may also hold the private key.",
+    )
+    kafka_ssl_keyfile: Path | None = Field(
+        default=None,
+        description="PEM file of the private key of GOVBUS_KAFKA_SSL_CERTFILE, when the key is "
+        "not in the certificate file.",
+    )
+    kafka_client_id: str = Field(
+        default="govbus",
+        pattern=r"^[A-Za-z0-9._-]{1,200}$",
+        description="Client id sent to Kafka with every request: it names this process in the "
+        "brokers' logs, metrics and quotas.",
+    )
+
+    @field_validator("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password")
+    @classmethod
+    def _sasl_needs_protocol(cls, value: object, info: ValidationInfo) -> object:
+        """SASL credentials go with a SASL_* protocol: all of them, and only with it."""
+        protocol = info.data.get("kafka_security_protocol")
+        if protocol is None:  # the protocol itself was invalid and is reported on its own
+            return value
+        variable = _variable(info.field_name)
+        if protocol.startswith("SASL_") and value is None:
+            raise ValueError(
+                f"{variable} is required when GOVBUS_KAFKA_SECURITY_PROTOCOL is {protocol}"
+            )
+        if not protocol.startswith("SASL_") and value is not None:
+            raise ValueError(
+                f"{variable} is set but GOVBUS_KAFKA_SECURITY_PROTOCOL is {protocol}; "
+                "use SASL_SSL (or SASL_PLAINTEXT) for SASL authentication"
+            )
+        return value
+
+    @field_validator("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
+    @classmethod
+    def _ssl_file_exists(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """A TLS file is an existing file, given only with a protocol that uses TLS."""
+        if value is None:
+            return value
+        variable = _variable(info.field_name)
+        protocol = info.data.get("kafka_security_protocol")
+        if protocol is not None and not protocol.endswith("SSL"):
+            raise ValueError(
+                f"{variable} is set but GOVBUS_KAFKA_SECURITY_PROTOCOL is {protocol}; "
+                "use SSL or SASL_SSL for TLS"
+            )
+        if not value.is_file():
+            raise ValueError(f"{variable} names {value}, which is not an existing file")
+        certfile_missing = info.data.get("kafka_ssl_certfile", "invalid") is None
+        if info.field_name == "kafka_ssl_keyfile" and certfile_missing:
+            raise ValueError(f"{variable} is set without GOVBUS_KAFKA_SSL_CERTFILE")
+        return value
+
+
+def _variable(field_name: str | None) -> str:
+    return f"GOVBUS_{(field_name or '').upper()}"

@@ -8,6 +8,7 @@ set -euo pipefail
 NEEDS=(
   "chromium chromium"
   "chromedriver chromium-driver"
+  "promtool prometheus"
 )
 
 missing=()
