@@ -11,8 +11,10 @@ from typing import Annotated, Any
 
 import typer
 
+import contracts
 from contracts import ContractError, Event, default_registry
 from contracts.asyncapi import build_asyncapi, dump_asyncapi
+from contracts.compatibility import BaselineError, check_baseline
 from contracts.export import current_documents, export_to
 from contracts.site import render_catalogue
 
@@ -155,3 +157,37 @@ def catalogue(
     except OSError as error:
         raise _write_failed(error, out_dir) from None
     typer.echo(f"wrote {len(written)} files to {out_dir}; open {out_dir / 'index.html'}")
+
+
+COMMITTED_SCHEMAS = Path(contracts.__file__).parent / "schemas"
+
+
+@app.command("check")
+def check(
+    baseline: Annotated[
+        Path,
+        typer.Option(
+            "--baseline",
+            help="A directory written by `govbus contracts export` from an earlier revision "
+            "(default: the committed contracts/schemas).",
+        ),
+    ] = COMMITTED_SCHEMAS,
+) -> None:
+    """Check that every contract version stays FULL_TRANSITIVE compatible with the baseline.
+
+    Exits 1 and prints one line per violation (contract, field, rule, why) on a breaking change.
+    """
+    try:
+        violations = check_baseline(baseline, current_documents())
+    except (BaselineError, ContractError) as error:
+        raise _fail(f"baseline {baseline}: {error}") from None
+    if violations:
+        for violation in violations:
+            typer.echo(str(violation))
+        typer.echo(
+            f"{len(violations)} breaking change(s): publish a new major version with an upcaster "
+            "instead",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"compatible with {baseline}")

@@ -33,7 +33,9 @@ async def publisher(kafka_bootstrap: str, codec: Codec) -> AsyncIterator[Publish
         yield publisher
 
 
-RunSubscriber = Callable[[Subscription[Any]], contextlib.AbstractAsyncContextManager[Subscriber[Any]]]
+RunSubscriber = Callable[
+    [Subscription[Any]], contextlib.AbstractAsyncContextManager[Subscriber[Any]]
+]
 
 
 @pytest.fixture

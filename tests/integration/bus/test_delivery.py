@@ -90,9 +90,7 @@ async def test_events_with_one_key_are_handled_in_order_despite_retries(
 ) -> None:
     """Per key, handling order equals publishing order even when every first attempt fails."""
     handler = Recorder(fail_first=1)
-    publications = [
-        Publication(death(n), key=f"district-{n % 4}") for n in range(1, 121)
-    ]
+    publications = [Publication(death(n), key=f"district-{n % 4}") for n in range(1, 121)]
     async with run_subscriber(subscription(handler)):
         await publisher.publish_many(publications)
         await eventually(lambda: len(handler.events) == 120, what="120 deliveries")
@@ -216,7 +214,12 @@ async def test_an_invalid_event_is_refused_before_it_leaves_the_process(
     broken = DeathRegisteredV1.model_construct(**(death(10).__dict__ | {"deceased_nino": "QQ1"}))
     with pytest.raises(PublishError, match="deceased_nino"):
         await publisher.publish(broken, key="bad")
-    assert await read_records(kafka_bootstrap, codec.topic_for(DeathRegisteredV1), count=1, timeout_s=2) == []
+    assert (
+        await read_records(
+            kafka_bootstrap, codec.topic_for(DeathRegisteredV1), count=1, timeout_s=2
+        )
+        == []
+    )
 
 
 async def test_close_delivers_every_accepted_publish(kafka_bootstrap: str, codec: Codec) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs pinned; used only here
+import jsonschema  # no stubs pinned; used only here
 import pytest
 from pydantic import BaseModel, Field
 
