@@ -81,7 +81,7 @@ def from_kafka(headers: Headers, value: bytes | None) -> Envelope:
     text = _decode_headers(headers)
     content_type = text.get(CONTENT_TYPE_HEADER, "")
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == STRUCTURED:
+    if media_type == STRUCTURED or (_looks_structured(value) and "ce_specversion" not in text):
         return _structured(value)
     if value is None:
         raise InvalidEnvelope("the record has no value (a tombstone), so it carries no event")
@@ -104,6 +104,14 @@ def _decode_headers(headers: Headers) -> dict[str, str]:
         except UnicodeDecodeError:
             raise InvalidEnvelope(f"header {name!r} is not UTF-8") from None
     return text
+
+
+def _looks_structured(value: bytes | None) -> bool:
+    """A structured-mode event labelled ``application/json``, as the CloudEvents Python SDK's
+    Kafka binding writes it: a JSON object with ``specversion`` and no ``ce_`` headers."""
+    if not value:
+        return False
+    return value.lstrip()[:1] == b"{" and b'"specversion"' in value
 
 
 def _structured(value: bytes | None) -> Envelope:
