@@ -12,7 +12,7 @@ from typing import Any
 
 from aiokafka.helpers import create_ssl_context
 
-from bus.errors import InvalidSetting
+from bus.errors import InvalidSetting, KafkaUnavailable
 from bus.settings import Settings
 
 
@@ -72,3 +72,19 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLError) and exc.reason:
         return str(exc.reason)
     return str(exc)
+
+
+def resolve_bootstrap(settings: Settings) -> str:
+    """The cluster a govbus process talks to: ``GOVBUS_KAFKA_BOOTSTRAP``, else the running
+    local cluster of ``govbus kafka up``; raises ``KafkaUnavailable`` saying how to get one."""
+    if settings.kafka_bootstrap:
+        return settings.kafka_bootstrap
+    from bus.localkafka import LocalKafka  # the launcher is only needed without a bootstrap
+
+    local = LocalKafka(settings).status()
+    if local.running:
+        return local.bootstrap
+    raise KafkaUnavailable(
+        "no Kafka to talk to: set GOVBUS_KAFKA_BOOTSTRAP or run `govbus kafka up`",
+        bootstrap="",
+    )

@@ -54,6 +54,22 @@ class Settings(BaseSettings):
         default="apache/kafka:4.1.1",
         description="Container image `govbus kafka up` runs when the Docker backend is used.",
     )
+    topic_prefix: str = Field(
+        default="",
+        pattern=r"^([a-zA-Z0-9_-]+\.)*$",
+        description="Prefix of every topic this process uses (e.g. `staging.`), so several "
+        "environments can share one Kafka cluster.",
+    )
+    health_host: str = Field(
+        default="127.0.0.1",
+        description="Address the process's /metrics, /healthz and /readyz server listens on.",
+    )
+    health_port: int = Field(
+        default=9480,
+        ge=0,
+        le=65535,
+        description="Port of the /metrics, /healthz and /readyz server (0 picks a free port).",
+    )
     kafka_start_timeout_s: float = Field(
         default=120.0,
         gt=0,
