@@ -24,8 +24,10 @@ name the offending key, value, path or port, on one line.
     │   ├── NotJson                   stage "json": the value is not JSON
     │   └── ContractViolation         stage "contract": JSON that breaks the contract (or upcast)
     ├── DeadLetterWriteFailed         the DLQ write failed; the subscriber stops, uncommitted
+    ├── EndOfInput                    a finite source (a file) is drained; stop it cleanly
     └── RetriableError                retriable = True: try again with backoff
-        └── KafkaUnavailable          the Kafka cluster does not answer (yet)
+        ├── KafkaUnavailable          the Kafka cluster does not answer (yet)
+        └── NotConnected              a legacy system is down; reopen the adapter with backoff
 """
 
 from __future__ import annotations
@@ -143,6 +145,10 @@ class DeadLetterWriteFailed(GovbusError):
         self.dlq_topic = dlq_topic
 
 
+class EndOfInput(GovbusError):
+    """A finite source has nothing more to read; the runtime stops it cleanly."""
+
+
 class RetriableError(GovbusError):
     """A transient failure: the same call may succeed later."""
 
@@ -155,3 +161,11 @@ class KafkaUnavailable(RetriableError):
     def __init__(self, message: str, *, bootstrap: str) -> None:
         super().__init__(message)
         self.bootstrap = bootstrap
+
+
+class NotConnected(RetriableError):
+    """A legacy system cannot be reached; the runtime reopens the adapter with backoff."""
+
+    def __init__(self, message: str, *, system: str = "") -> None:
+        super().__init__(message)
+        self.system = system
