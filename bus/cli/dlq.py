@@ -84,7 +84,7 @@ def _ce_id(record: Any) -> str | None:
 
 
 async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
-    """Every dead letter of ``topic``, up to the DLQ's end offsets when this call started."""
+    """Every dead letter of ``topic`` up to the DLQ's end offsets at the start, oldest first."""
     consumer = group_less_consumer(bootstrap)
     letters: list[DeadLetter] = []
     try:
@@ -107,7 +107,10 @@ async def read_dead_letters(bootstrap: str, topic: str) -> list[DeadLetter]:
                 remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
     finally:
         await consumer.stop()
-    return letters
+    # Partitions interleave; the order they were dead-lettered in is what an operator follows.
+    return sorted(
+        letters, key=lambda d: (d.reasons.get("time", ""), d.record.partition, d.record.offset)
+    )
 
 
 def readable(letter: DeadLetter) -> str:
