@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 from bus.cli import contracts as contracts_cli
+from bus.cli import dlq as dlq_cli
 from bus.cli import kafka as kafka_cli
+from bus.cli import publish as publish_cli
+from bus.cli import tail as tail_cli
 
 app = typer.Typer(
     name="govbus",
@@ -16,6 +19,9 @@ app = typer.Typer(
 )
 app.add_typer(contracts_cli.app, name="contracts")
 app.add_typer(kafka_cli.app, name="kafka")
+app.command("publish")(publish_cli.publish)
+app.command("tail")(tail_cli.tail)
+app.add_typer(dlq_cli.app, name="dlq")
 
 
 def main() -> None:
