@@ -12,8 +12,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from bus import kafka_client
 from bus.cli.output import fail_on_govbus_error
-from bus.localkafka import LocalKafka
 from bus.settings import Settings
 
 T = TypeVar("T")
@@ -25,17 +25,8 @@ DEFAULT_DEADLINE_S = 60.0
 
 def resolve_bootstrap(settings: Settings) -> str:
     """``GOVBUS_KAFKA_BOOTSTRAP``, else the running local cluster's address; else exit 1."""
-    if settings.kafka_bootstrap:
-        return settings.kafka_bootstrap
     with fail_on_govbus_error():
-        status = LocalKafka(settings).status()
-    if status.running:
-        return status.bootstrap
-    typer.echo(
-        "govbus: no Kafka to connect to: set GOVBUS_KAFKA_BOOTSTRAP or run `govbus kafka up`",
-        err=True,
-    )
-    raise typer.Exit(1)
+        return kafka_client.resolve_bootstrap(settings)
 
 
 def run_client(work: Coroutine[Any, Any, T], *, bootstrap: str) -> T:
