@@ -24,6 +24,7 @@ name the offending key, value, path or port, on one line.
     │   ├── NotJson                   stage "json": the value is not JSON
     │   └── ContractViolation         stage "contract": JSON that breaks the contract (or upcast)
     ├── DeadLetterWriteFailed         the DLQ write failed; the subscriber stops, uncommitted
+    ├── MappingError                  a legacy record cannot be mapped to its contract (`field`)
     ├── EndOfInput                    a finite source (a file) is drained; stop it cleanly
     └── RetriableError                retriable = True: try again with backoff
         ├── KafkaUnavailable          the Kafka cluster does not answer (yet)
@@ -143,6 +144,14 @@ class DeadLetterWriteFailed(GovbusError):
     def __init__(self, message: str, *, dlq_topic: str) -> None:
         super().__init__(message)
         self.dlq_topic = dlq_topic
+
+
+class MappingError(GovbusError):
+    """A legacy record cannot become a contract event; ``field`` names the target field."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class EndOfInput(GovbusError):

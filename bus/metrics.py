@@ -63,3 +63,35 @@ CONSUMER_LAG = Gauge(
     "Records on the topic not yet committed by the group (sum over its assigned partitions).",
     ["group", "topic"],
 )
+
+ADAPTER_RECORDS_READ = Counter(
+    "govbus_adapter_records_read_total",
+    "Legacy records a source adapter read (published or rejected).",
+    ["adapter"],
+)
+ADAPTER_RECORDS_PUBLISHED = Counter(
+    "govbus_adapter_records_published_total",
+    "Events a source adapter published and Kafka acknowledged.",
+    ["adapter"],
+)
+ADAPTER_RECORDS_REJECTED = Counter(
+    "govbus_adapter_records_rejected_total",
+    "Legacy records a source adapter could not map, sent to its dead-letter topic.",
+    ["adapter"],
+)
+ADAPTER_POLL_SECONDS = Histogram(
+    "govbus_adapter_poll_duration_seconds",
+    "Duration of one read of the legacy system by a source adapter.",
+    ["adapter"],
+    buckets=_LATENCY_BUCKETS,
+)
+ADAPTER_LAST_SUCCESS = Gauge(
+    "govbus_adapter_last_success_timestamp_seconds",
+    "Unix time of the adapter's last successful read or delivery.",
+    ["adapter"],
+)
+ADAPTER_LEGACY_UP = Gauge(
+    "govbus_adapter_legacy_system_up",
+    "1 while the adapter's legacy system answers, 0 while it is unreachable.",
+    ["adapter"],
+)

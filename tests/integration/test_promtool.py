@@ -23,6 +23,7 @@ LABEL_VALUES = {
     "stage": "handler",
     "group": "dwp-pensions",
     "topic": "gro.death-registered.v1",
+    "adapter": "gro-register-office-deaths",
 }
 
 

@@ -10,6 +10,7 @@ from bus import metrics
 # partition number would make a new time series per value and is never a label.
 ALLOWED_LABELS = {
     "event_type", "version", "publisher", "subscriber", "outcome", "stage", "group", "topic",
+    "adapter",
 }  # fmt: skip
 
 
