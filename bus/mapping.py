@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bus.errors import MappingError
 from contracts import ContractError, Event, Registry, default_registry
@@ -77,15 +77,15 @@ class MappingConfig(BaseModel):
     function: str | None = Field(
         None,
         description='"module:function" taking the legacy record and returning event data; '
-        "its result is merged over the fields.",
+        "its result is merged over the fields, at every level.",
     )
 
-    @model_validator(mode="after")
-    def _templates(self) -> MappingConfig:
-        for template in (self.key, self.identity, self.subject):
-            if template is not None:
-                template_fields(template)
-        return self
+    @field_validator("key", "identity", "subject")
+    @classmethod
+    def _template(cls, template: str | None) -> str | None:
+        if template is not None:
+            template_fields(template)
+        return template
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +143,7 @@ class Mapper:
                 raise MappingError(f"mapping function failed: {exc!r}") from exc
             if not isinstance(extra, Mapping):
                 raise MappingError("mapping function must return a mapping of event data")
-            data |= extra
+            _merge(data, extra)
         try:
             event = self.model.model_validate(data)
         except ValidationError as exc:
@@ -234,6 +234,15 @@ def _put(data: dict[str, Any], path: str, value: Any) -> None:
         if not isinstance(node, dict):
             raise MappingError(f"{path}: {part} is both a value and an object", field=path)
     node[leaf] = value
+
+
+def _merge(data: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    """Merge ``extra`` into ``data`` at every level; ``extra`` wins on conflicts."""
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(data.get(key), dict):
+            _merge(data[key], value)
+        else:
+            data[key] = value
 
 
 def _load_function(reference: str) -> Callable[[Mapping[str, Any]], Any]:

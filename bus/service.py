@@ -23,18 +23,33 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaProducer
 
 from bus.codec import Codec
 from bus.health import HealthServer, Readiness
 from bus.kafka_client import client_options, resolve_bootstrap
 from bus.lag import LagMonitor
-from bus.publisher import Publisher
+from bus.offsets import OFFSETS_TOPIC, OffsetStore
+from bus.publisher import SAFE_PRODUCER, Publisher
 from bus.settings import Settings
-from bus.subscriber import Handler, RetryPolicy, Subscriber, Subscription
+from bus.sink import Sink
+from bus.source import Source
+from bus.source_runner import SourceRunner
+from bus.subscriber import Delivery, Handler, RetryPolicy, Subscriber, Subscription
 from contracts import Event
 
 E = TypeVar("E", bound=Event)
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceEntry:
+    name: str
+    source: Source
+    source_uri: str
+    poll_interval_s: float
 
 
 class Service:
@@ -57,6 +72,9 @@ class Service:
         self.publisher: Publisher | None = None
         self.health_port: int | None = None
         self._subscriptions: list[Subscription[Any]] = []
+        self._sources: list[_SourceEntry] = []
+        self._sinks: list[Sink] = []
+        self._runners: list[SourceRunner] = []
         self._lag_interval_s = lag_interval_s
         self._stop = asyncio.Event()
         self._started = asyncio.Event()
@@ -84,6 +102,35 @@ class Service:
         if self._started.is_set():
             raise RuntimeError("subscriptions are added before the service runs")
         self._subscriptions.append(subscription)
+
+    def add_source(
+        self,
+        name: str,
+        source: Source,
+        *,
+        source_uri: str | None = None,
+        poll_interval_s: float = 1.0,
+    ) -> None:
+        """Run a source adapter named ``name``; its events carry ``source_uri`` as ce_source."""
+        if self._started.is_set():
+            raise RuntimeError("sources are added before the service runs")
+        uri = source_uri or f"urn:govbus:{self.name}:{name}"
+        self._sources.append(_SourceEntry(name, source, uri, poll_interval_s))
+
+    def add_sink(
+        self, name: str, sink: Sink, contract: type[Event], *, retry: RetryPolicy | None = None
+    ) -> None:
+        """Deliver every event of ``contract`` (older versions upcast) into ``sink``."""
+
+        async def deliver(event: Event, delivery: Delivery) -> None:
+            await sink.deliver(event, delivery)
+
+        self.add(
+            Subscription(
+                name=name, contract=contract, handler=deliver, retry=retry or RetryPolicy()
+            )
+        )
+        self._sinks.append(sink)
 
     def stop(self) -> None:
         """Ask ``run()`` to finish in-hand records, commit and return."""
@@ -114,13 +161,24 @@ class Service:
             for s in subscribers
         ]
         tasks: list[asyncio.Task[None]] = []
+        offsets = OffsetStore(options, topic=self.settings.topic_prefix + OFFSETS_TOPIC)
+        dead_letters = AIOKafkaProducer(**options, **SAFE_PRODUCER)
+        opened: list[Sink] = []
         try:
             self.publisher = Publisher(
                 bootstrap=bootstrap, codec=self.codec, name=self.name, client_options=options
             )
             await self.publisher.start()
+            if self._sources:
+                await offsets.start()
+                await dead_letters.start()
             self.readiness.set("kafka", ready=True, detail=bootstrap)
+            for sink in self._sinks:
+                await sink.open()
+                opened.append(sink)
             tasks = [asyncio.create_task(s.run(), name=s.subscription.name) for s in subscribers]
+            runners = [self._runner(entry, offsets, dead_letters) for entry in self._sources]
+            tasks += [asyncio.create_task(self._run_source(r), name=r.adapter) for r in runners]
             for monitor in monitors:
                 await monitor.start()
             self._started.set()
@@ -130,7 +188,17 @@ class Service:
         finally:
             for subscriber in subscribers:
                 subscriber.stop()
+            for runner in self._runners:
+                runner.stop()
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            for sink in opened:
+                with contextlib.suppress(Exception):
+                    await sink.close()
+            if self._sources:
+                with contextlib.suppress(Exception):
+                    await dead_letters.stop()
+                with contextlib.suppress(Exception):
+                    await offsets.close()
             for monitor in monitors:
                 await monitor.stop()
             if self.publisher is not None:
@@ -142,6 +210,24 @@ class Service:
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+
+    def _runner(
+        self, entry: _SourceEntry, offsets: OffsetStore, dead_letters: AIOKafkaProducer
+    ) -> SourceRunner:
+        assert self.publisher is not None  # noqa: S101 - started before the runners
+        runner = SourceRunner(
+            entry.name, entry.source,
+            codec=Codec(source=entry.source_uri, topic_prefix=self.settings.topic_prefix),
+            publisher=self.publisher, offsets=offsets, dead_letters=dead_letters,
+            poll_interval_s=entry.poll_interval_s,
+        )  # fmt: skip
+        self._runners.append(runner)
+        return runner
+
+    async def _run_source(self, runner: SourceRunner) -> None:
+        """Run one source; a finite source that ends leaves the rest of the service running."""
+        await runner.run()
+        await self._stop.wait()
 
     def _subscriber(
         self, subscription: Subscription[Any], bootstrap: str, options: dict[str, Any]

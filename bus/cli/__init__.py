@@ -8,6 +8,7 @@ from bus.cli import contracts as contracts_cli
 from bus.cli import dlq as dlq_cli
 from bus.cli import kafka as kafka_cli
 from bus.cli import publish as publish_cli
+from bus.cli import run as run_cli
 from bus.cli import tail as tail_cli
 
 app = typer.Typer(
@@ -22,6 +23,9 @@ app.add_typer(kafka_cli.app, name="kafka")
 app.command("publish")(publish_cli.publish)
 app.command("tail")(tail_cli.tail)
 app.add_typer(dlq_cli.app, name="dlq")
+app.command("run")(run_cli.run)
+app.command("validate")(run_cli.validate)
+app.add_typer(run_cli.adapters_app, name="adapters")
 
 
 def main() -> None:

@@ -1,0 +1,61 @@
+"""`govbus run FILE`, `govbus validate FILE` and `govbus adapters ...`: deployments."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bus import deployment
+from bus.cli.output import fail_on_govbus_error, load_settings
+from bus.config_docs import reference
+from bus.plugins import adapter_kinds
+from bus.service import Service
+
+adapters_app = typer.Typer(help="Installed adapter kinds and their reference docs.")
+
+DeploymentFile = Annotated[Path, typer.Argument(help="A deployment file (TOML).")]
+
+
+def validate(file: DeploymentFile) -> None:
+    """Check a deployment file without running it; every error names its key."""
+    with fail_on_govbus_error():
+        plan = deployment.load(file)
+    typer.echo(f"{file}: ok ({len(plan.sources)} source(s), {len(plan.sinks)} sink(s))")
+
+
+def run(file: DeploymentFile) -> None:
+    """Run the adapters of a deployment file until SIGTERM or SIGINT.
+
+    Serves /metrics, /healthz and /readyz on GOVBUS_HEALTH_HOST:GOVBUS_HEALTH_PORT.
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    with fail_on_govbus_error():
+        plan = deployment.load(file)
+        service = Service(plan.deployment.service.name, settings=load_settings())
+        plan.build(service)
+        asyncio.run(service.run())
+
+
+@adapters_app.command("list")
+def list_kinds() -> None:
+    """The installed adapter kinds and whether each has a source and a sink."""
+    for name, kind in sorted(adapter_kinds().items()):
+        roles = "/".join(r for r in ("source", "sink") if getattr(kind, r) is not None)
+        typer.echo(f"{name:<14} {roles:<12} {kind.summary}")
+
+
+@adapters_app.command("docs")
+def docs(
+    out: Annotated[Path | None, typer.Argument(help="Markdown file; stdout without it.")] = None,
+) -> None:
+    """Write the adapter reference, generated from the config models."""
+    text = reference(adapter_kinds())
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        typer.echo(f"wrote {out}")
