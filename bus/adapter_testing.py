@@ -82,8 +82,20 @@ async def running_sink(
         name=name, contract=contract, handler=deliver,
         retry=retry or RetryPolicy(max_attempts=3, initial_backoff_s=0.05, max_backoff_s=0.2),
     )  # fmt: skip
-    subscriber: Subscriber[Any] = Subscriber(subscription, bootstrap=bootstrap, codec=codec)
     await sink.open()
+    try:
+        async with running_subscriber(subscription, bootstrap=bootstrap, codec=codec) as subscriber:
+            yield subscriber
+    finally:
+        await sink.close()
+
+
+@contextlib.asynccontextmanager
+async def running_subscriber(
+    subscription: Subscription[Any], *, bootstrap: str, codec: Codec
+) -> AsyncIterator[Subscriber[Any]]:
+    """Run ``subscription`` in the background until the block ends, then stop it gracefully."""
+    subscriber: Subscriber[Any] = Subscriber(subscription, bootstrap=bootstrap, codec=codec)
     task = asyncio.create_task(subscriber.run())
     try:
         yield subscriber
@@ -91,4 +103,3 @@ async def running_sink(
         subscriber.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 60)
-        await sink.close()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
+from bus.adapter_testing import running_subscriber
 from bus.codec import Codec
 from bus.publisher import Publisher
 from bus.subscriber import Subscriber, Subscription
@@ -41,16 +42,4 @@ RunSubscriber = Callable[
 @pytest.fixture
 def run_subscriber(kafka_bootstrap: str, codec: Codec) -> RunSubscriber:
     """Run a subscription in the background for the duration of an ``async with`` block."""
-
-    @contextlib.asynccontextmanager
-    async def running(subscription: Subscription[Any]) -> AsyncIterator[Subscriber[Any]]:
-        subscriber = Subscriber(subscription, bootstrap=kafka_bootstrap, codec=codec)
-        task = asyncio.create_task(subscriber.run())
-        try:
-            yield subscriber
-        finally:
-            subscriber.stop()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, 60)
-
-    return running
+    return functools.partial(running_subscriber, bootstrap=kafka_bootstrap, codec=codec)
