@@ -196,10 +196,16 @@ class SoapClient:
             raise BadResponse(
                 f"{where}: {_first_line(exc.message)}", raw=transport.last_body
             ) from None
+        except zeep.exceptions.DTDForbidden:
+            message = f"{where}: reply has a DTD (<!DOCTYPE>); refused, nothing expanded or fetched"
+            raise BadResponse(message, raw=transport.last_body) from None
+        except zeep.exceptions.EntitiesForbidden as exc:
+            message = f"{where}: reply declares entity {exc.name!r}; refused, nothing expanded"
+            raise BadResponse(message, raw=transport.last_body) from None
         except zeep.exceptions.ValidationError as exc:
             raise Refused(f"{where}: request cannot be built: {exc}") from None
         except (zeep.exceptions.Error, etree.Error, ValueError, TypeError, AttributeError) as exc:
-            # DTDForbidden, EntitiesForbidden, XMLSyntaxError, or a value of the wrong type
+            # not a SOAP envelope, or a reply zeep cannot read as the WSDL's types
             raise BadResponse(
                 f"{where}: bad reply: {_first_line(str(exc) or repr(exc))}", raw=transport.last_body
             ) from None

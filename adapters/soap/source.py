@@ -111,7 +111,7 @@ class SoapSource:
                 raise MappingError(f"record has no usable {self.options.cursor!r}", field="")
             mapped = self.mapper.map(record)
         except MappingError as exc:
-            position = f"{self._where} id {identifier or '?'} (after cursor {self._cursor})"
+            position = f"{self._where} id {identifier or '?'} (cursor {self._shown})"
             raw = orjson.dumps(record, default=str)
             rejection = Rejection(reason=str(exc), position=position, raw=raw)
             return SourceRecord(self._partition, offset, identity, rejection=rejection)
@@ -123,9 +123,9 @@ class SoapSource:
     def _bad_reply(self, reason: str, raw: bytes) -> list[SourceRecord]:
         self._first_time(reason, reason)
         rejection = Rejection(
-            reason=reason, position=f"{self._where} cursor {self._cursor}", raw=raw[:RAW_KEPT_BYTES]
+            reason=reason, position=f"{self._where} cursor {self._shown}", raw=raw[:RAW_KEPT_BYTES]
         )
-        identity = f"{self.config.operation}/reply-after-{self._cursor}"
+        identity = f"{self.config.operation}/reply-after-{self._shown}"
         return [SourceRecord(self._partition, self._offset(), identity, rejection=rejection)]
 
     def _first_time(self, failure: str, reason: str) -> None:
@@ -133,11 +133,15 @@ class SoapSource:
         seen = (self._cursor, failure)
         if self._last_bad == seen:
             raise NotConnected(
-                f"{self._where} after cursor {self._cursor}: {reason} again (dead-lettered "
+                f"{self._where} after cursor {self._shown}: {reason} again (dead-lettered "
                 "once; retrying until the service answers properly)",
                 system=self._where,
             )
         self._last_bad = seen
+
+    @property
+    def _shown(self) -> str:
+        return "(none yet)" if self._cursor is None else str(self._cursor)
 
     def _offset(self) -> Offset:
         return {} if self._cursor is None else {"cursor": self._cursor}

@@ -36,6 +36,7 @@ class Canned:
     body: bytes
     status: int
     content_type: str
+    chunked: bool
 
 
 class _Fault(Exception):
@@ -76,9 +77,13 @@ class PensionsService:
         *,
         status: int = 200,
         content_type: str = "text/xml; charset=utf-8",
+        chunked: bool = False,
     ) -> None:
-        """Answer the next call of ``operation`` with ``body`` instead (tests only)."""
-        self._canned[operation].append(Canned(body, status, content_type))
+        """Answer the next call of ``operation`` with ``body`` instead (tests only).
+
+        ``chunked`` sends it without a Content-Length, as a stream of unknown size.
+        """
+        self._canned[operation].append(Canned(body, status, content_type, chunked))
 
     async def start(self) -> None:
         app = web.Application(client_max_size=MAX_REQUEST_BYTES)
