@@ -16,6 +16,7 @@ from examples.legacy.pensions import PensionsService
 from tests.integration.adapters.soap.pensions import STOPS_MAPPING, nino, source_config
 
 OPERATION = "ListPaymentStops"
+PASSWD_FIRST_LINE = Path("/etc/passwd").read_bytes().splitlines()[0]
 ENVELOPE = (
     '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"'
     ' xmlns:p="urn:example:dwp:pensions:v1"><soap:Body>{}</soap:Body></soap:Envelope>'
@@ -64,11 +65,12 @@ def add_stops(service: PensionsService, count: int) -> None:
 async def rejected_once_then_retried(
     source: SoapSource, service: PensionsService, body: bytes, **kw: object
 ) -> str:
-    """Serve ``body`` twice: the first is one rejection, the second NotConnected; return the reason."""
+    """Serve ``body`` twice: one rejection, then NotConnected; return the rejection's reason."""
     service.serve_next(OPERATION, body, **kw)  # type: ignore[arg-type]
     service.serve_next(OPERATION, body, **kw)  # type: ignore[arg-type]
     (record,) = await source.read()
-    assert record.event is None and record.rejection is not None
+    assert record.event is None
+    assert record.rejection is not None
     assert f"{service.url} {OPERATION} cursor" in record.rejection.position
     assert record.offset == {}  # the cursor did not move past what could not be read
     with pytest.raises(NotConnected, match="again"):
@@ -118,8 +120,9 @@ async def test_an_external_entity_is_never_read_or_fetched(
         assert record.rejection is not None
         assert "DTD" in record.rejection.reason
         source._last_bad = None  # treat the next hostile reply as a new one
-        passwd = Path("/etc/passwd").read_bytes().splitlines()[0]
-        assert passwd not in record.rejection.raw and passwd.decode() not in record.rejection.reason
+        passwd = PASSWD_FIRST_LINE
+        assert passwd not in record.rejection.raw
+        assert passwd.decode() not in record.rejection.reason
     assert "/secret" not in service.paths_requested
 
 
@@ -189,7 +192,7 @@ async def test_a_soap_fault_means_the_service_is_not_available(
 async def test_wrong_types_and_missing_fields_reject_only_their_record(
     source: SoapSource, service: PensionsService
 ) -> None:
-    """A record with a bad date, an empty or a wrong NINO is rejected with its id; others publish."""
+    """A record with a bad date, an empty or wrong NINO is rejected with its id; others flow."""
     body = reply(
         stop_xml("1"),
         stop_xml("2", stopped="31/02/2025"),
@@ -226,6 +229,7 @@ async def test_a_record_without_an_id_cannot_stall_the_source(
     service.serve_next(OPERATION, body)
     service.serve_next(OPERATION, body)
     (record,) = await source.read()
-    assert record.rejection is not None and "sequence" in record.rejection.reason
+    assert record.rejection is not None
+    assert "sequence" in record.rejection.reason
     with pytest.raises(NotConnected):
         await source.read()
