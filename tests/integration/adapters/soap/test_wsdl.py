@@ -25,7 +25,7 @@ async def service() -> AsyncIterator[PensionsService]:
 def config(wsdl: str, **options: object) -> SoapConfig:
     return SoapConfig(
         wsdl=wsdl, operation="ListPaymentStops", source=SoapSourceConfig(id_field="sequence"),
-        **options,  # type: ignore[arg-type]
+        **options,
     )  # fmt: skip
 
 
