@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaProducer
 from bus.codec import Codec
 from bus.offsets import OffsetStore
 from bus.publisher import SAFE_PRODUCER, Publisher
-from bus.sink import Sink
+from bus.sink import Sink, open_sink
 from bus.source import Source
 from bus.source_runner import SourceRunner
 from bus.subscriber import Delivery, RetryPolicy, Subscriber, Subscription
@@ -82,7 +82,9 @@ async def running_sink(
         name=name, contract=contract, handler=deliver,
         retry=retry or RetryPolicy(max_attempts=3, initial_backoff_s=0.05, max_backoff_s=0.2),
     )  # fmt: skip
-    await sink.open()
+    await open_sink(
+        sink, name=name, stopping=asyncio.Event(), initial_backoff_s=0.05, max_backoff_s=0.5
+    )
     try:
         async with running_subscriber(subscription, bootstrap=bootstrap, codec=codec) as subscriber:
             yield subscriber

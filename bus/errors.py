@@ -24,6 +24,7 @@ name the offending key, value, path or port, on one line.
     │   ├── NotJson                   stage "json": the value is not JSON
     │   └── ContractViolation         stage "contract": JSON that breaks the contract (or upcast)
     ├── DeadLetterWriteFailed         the DLQ write failed; the subscriber stops, uncommitted
+    ├── DeliveryRefused               a legacy system refused an event for good (dead-letter it)
     ├── MappingError                  a legacy record cannot be mapped to its contract (`field`)
     ├── EndOfInput                    a finite source (a file) is drained; stop it cleanly
     └── RetriableError                retriable = True: try again with backoff
@@ -156,6 +157,10 @@ class MappingError(GovbusError):
 
 class EndOfInput(GovbusError):
     """A finite source has nothing more to read; the runtime stops it cleanly."""
+
+
+class DeliveryRefused(GovbusError):
+    """A sink's legacy system refused the event itself (a bad request): retrying cannot help."""
 
 
 class RetriableError(GovbusError):

@@ -35,7 +35,7 @@ from bus.lag import LagMonitor
 from bus.offsets import OFFSETS_TOPIC, OffsetStore
 from bus.publisher import SAFE_PRODUCER, Publisher
 from bus.settings import Settings
-from bus.sink import Sink
+from bus.sink import Sink, open_sink
 from bus.source import Source
 from bus.source_runner import SourceRunner
 from bus.subscriber import Delivery, Handler, RetryPolicy, Subscriber, Subscription
@@ -73,7 +73,7 @@ class Service:
         self.health_port: int | None = None
         self._subscriptions: list[Subscription[Any]] = []
         self._sources: list[_SourceEntry] = []
-        self._sinks: list[Sink] = []
+        self._sinks: list[tuple[str, Sink]] = []
         self._runners: list[SourceRunner] = []
         self._lag_interval_s = lag_interval_s
         self._stop = asyncio.Event()
@@ -130,7 +130,7 @@ class Service:
                 name=name, contract=contract, handler=deliver, retry=retry or RetryPolicy()
             )
         )
-        self._sinks.append(sink)
+        self._sinks.append((name, sink))
 
     def stop(self) -> None:
         """Ask ``run()`` to finish in-hand records, commit and return."""
@@ -173,8 +173,9 @@ class Service:
                 await offsets.start()
                 await dead_letters.start()
             self.readiness.set("kafka", ready=True, detail=bootstrap)
-            for sink in self._sinks:
-                await sink.open()
+            for name, sink in self._sinks:
+                if not await open_sink(sink, name=name, stopping=self._stop):
+                    break
                 opened.append(sink)
             tasks = [asyncio.create_task(s.run(), name=s.subscription.name) for s in subscribers]
             runners = [self._runner(entry, offsets, dead_letters) for entry in self._sources]

@@ -8,10 +8,17 @@ attempt the event goes to the dead-letter topic. Delivery must be idempotent by 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import random
 from typing import Protocol
 
+from bus.errors import NotConnected
 from bus.subscriber import Delivery
 from contracts import Event
+
+log = logging.getLogger(__name__)
 
 
 class Sink(Protocol):
@@ -19,8 +26,9 @@ class Sink(Protocol):
 
     1. ``open()`` once before the first delivery. Raises ``NotConnected`` if unreachable.
     2. ``deliver(event, delivery)`` for each event, one at a time per partition. Raise
-       ``NotConnected`` (or any ``RetriableError``) for a transient failure; a non-retriable
-       ``GovbusError`` sends the event to the dead-letter topic at once.
+       ``NotConnected`` (or any ``RetriableError``) for a transient failure; raise
+       ``DeliveryRefused`` (or any non-retriable ``GovbusError``) when the system refuses the
+       event itself, which sends it to the dead-letter topic at once.
     3. ``close()`` once, also after cancellation or an error; it must not raise.
     """
 
@@ -29,3 +37,27 @@ class Sink(Protocol):
     async def deliver(self, event: Event, delivery: Delivery) -> None: ...
 
     async def close(self) -> None: ...
+
+
+async def open_sink(
+    sink: Sink,
+    *,
+    name: str,
+    stopping: asyncio.Event,
+    initial_backoff_s: float = 0.5,
+    max_backoff_s: float = 30.0,
+) -> bool:
+    """Open ``sink``, retrying ``NotConnected`` with backoff; ``False`` if stopped first."""
+    attempt = 0
+    while not stopping.is_set():
+        try:
+            await sink.open()
+        except NotConnected as exc:
+            attempt += 1
+            delay = min(max_backoff_s, initial_backoff_s * 2.0 ** (attempt - 1))
+            log.warning("sink %s: legacy system unreachable, retrying: %s", name, exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), delay * random.uniform(0.5, 1.0))  # noqa: S311
+            continue
+        return True
+    return False

@@ -28,6 +28,8 @@ class Rejection:
     reason: str
     position: str  # "file deaths.csv line 12", "table deaths id 981", "GET https://..."
     raw: bytes
+    stage: str = "mapping"  # or e.g. "parse" for input that is not even a record
+    error_class: str = "MappingError"
 
 
 @dataclass(frozen=True, slots=True)

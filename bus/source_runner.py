@@ -183,9 +183,9 @@ class SourceRunner:
         rejection = record.rejection
         assert rejection is not None  # noqa: S101 - filtered by the caller
         headers = [
-            (ERROR_CLASS, b"MappingError"),
+            (ERROR_CLASS, rejection.error_class.encode()),
             (ERROR_MESSAGE, " ".join(rejection.reason.split())[:2000].encode()),
-            (STAGE, b"mapping"),
+            (STAGE, rejection.stage.encode()),
             (POSITION, rejection.position.encode()),
             (ADAPTER, self.adapter.encode()),
             (TIME, datetime.now(UTC).isoformat().encode()),
