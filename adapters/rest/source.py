@@ -108,7 +108,7 @@ class RestSource:
                 params[self.poll.page_param] = "1"
             self._walk = _Walk(self.config.root + self.poll.path, params)
         walk = self._walk
-        request = httpx.Request("GET", walk.url, params=walk.params)
+        request = httpx.Request("GET", walk.url, params=walk.params or None)
         url = str(request.url)
         walk.seen.add(url)
         try:

@@ -47,6 +47,7 @@ class CouncilTaxState:
     closures: list[dict[str, Any]] = field(default_factory=list)  # one per closure applied
     answers: dict[str, _Answer] = field(default_factory=dict)  # by Idempotency-Key
     requests: list[str] = field(default_factory=list)  # "METHOD path?query", for tests
+    statuses: list[int] = field(default_factory=list)  # the answers, in the same order
 
 
 class CouncilTaxApi:
@@ -103,8 +104,10 @@ class CouncilTaxApi:
     async def _gate(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.state.requests.append(f"{request.method} {request.path_qs}")
         if self.unavailable:
+            self.state.statuses.append(503)
             return web.Response(status=503, text=_HTML_503, content_type="text/html")
         response: web.StreamResponse = await handler(request)
+        self.state.statuses.append(response.status)
         return response
 
     async def _changes(self, request: web.Request) -> web.Response:
