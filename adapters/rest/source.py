@@ -108,7 +108,10 @@ class RestSource:
                 params[self.poll.page_param] = "1"
             self._walk = _Walk(self.config.root + self.poll.path, params)
         walk = self._walk
-        request = httpx.Request("GET", walk.url, params=walk.params or None)
+        if self._client is None:
+            raise NotConnected("the rest source is not open", system=self.config.root)
+        # built by the client, so the configured headers (the secret among them) are sent
+        request = self._client.build_request("GET", walk.url, params=walk.params or None)
         url = str(request.url)
         walk.seen.add(url)
         try:
@@ -144,8 +147,7 @@ class RestSource:
 
     async def _fetch(self, request: httpx.Request) -> tuple[bytes | None, httpx.Response]:
         """The body of ``request`` (``None`` for 304), read up to the size limit."""
-        if self._client is None:
-            raise NotConnected("the rest source is not open", system=self.config.root)
+        assert self._client is not None  # noqa: S101 - checked by read()
         url = str(request.url)
         if self._etag is not None and self._etag[0] == url:
             request.headers["If-None-Match"] = self._etag[1]
