@@ -31,8 +31,8 @@ class ChangesFeed:
             self.api.add_change(change(number))
 
     async def add_bad(self) -> str:
-        number = self.api.add_change(change(999, address={"lines": ["x"], "town": "Hartlepool",
-                                                          "postcode": "NOT A POSTCODE"}))  # fmt: skip
+        address = {"lines": ["x"], "town": "Hartlepool", "postcode": "NOT A POSTCODE"}
+        number = self.api.add_change(change(999, address=address))
         return f"id {number}"
 
     def source(self, mapper: Mapper) -> RestSource:
@@ -40,7 +40,7 @@ class ChangesFeed:
             path="/accounts/changes", params={"limit": "7"}, records_path="changes",
             id_field="change_number", cursor_field="change_number",
         )  # fmt: skip
-        return RestSource(RestConfig(base_url=self.api.base_url, poll=poll), mapper)  # type: ignore[arg-type]
+        return RestSource(RestConfig(base_url=self.api.base_url, poll=poll), mapper)
 
     def number_of(self, event: Any) -> int:
         return number_of(event)
@@ -65,11 +65,12 @@ class ClosureEndpoint:
             path="/accounts/{account_reference}/closure",
             body={"closed_on": "closed_on", "reason": "reason"},
         )
-        config = RestConfig(base_url=self.api.base_url, call=call)  # type: ignore[arg-type]
+        config = RestConfig(base_url=self.api.base_url, call=call)
         return RestSink(config, CouncilTaxAccountClosedV1)
 
     def event(self, number: int) -> Event:
-        data = CouncilTaxAccountClosedV1.contract.example | {"account_reference": f"CT/{number:08d}"}
+        data = {**CouncilTaxAccountClosedV1.contract.example}
+        data["account_reference"] = f"CT/{number:08d}"
         return CouncilTaxAccountClosedV1.model_validate(data)
 
     async def delivered(self) -> list[int]:

@@ -11,8 +11,12 @@ import httpx
 import orjson
 
 from adapters.webhook import sign
+from bus.mapping import MappingConfig
+from tests.integration.adapters.rest.council_tax import MAPPING
 
-SECRET = "a-shared-secret-of-some-length"
+SECRET = "a-shared-secret-of-some-length"  # noqa: S105 - a test secret
+# A pushed change has no change number; the account reference names it.
+WEBHOOK_MAPPING: MappingConfig = MAPPING.model_copy(update={"identity": "{account_reference}"})
 
 
 @dataclass

@@ -27,8 +27,8 @@ from bus.testing import unique_topic
 from contracts import Event
 from contracts.catalogue.council import CouncilTaxAccountClosedV1
 from tests.adapters.source_suite import SourceBehaviour
-from tests.integration.adapters.rest.council_tax import MAPPING, change, number_of
-from tests.integration.adapters.webhook.sender import SECRET, Sender
+from tests.integration.adapters.rest.council_tax import change, number_of
+from tests.integration.adapters.webhook.sender import SECRET, WEBHOOK_MAPPING, Sender
 
 
 def free_port() -> int:
@@ -42,7 +42,7 @@ class WebhookFeed:
     """A council tax system that POSTs each closed account to the receiver."""
 
     contract: type[Event] = CouncilTaxAccountClosedV1
-    mapping: MappingConfig = MAPPING.model_copy(update={"identity": "{account_reference}"})
+    mapping: MappingConfig = WEBHOOK_MAPPING
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -61,7 +61,7 @@ class WebhookFeed:
         return f"delivery bad-{self._bad}"
 
     def source(self, mapper: Mapper) -> WebhookSource:
-        config = WebhookConfig(port=self.port, secret=SECRET)  # type: ignore[arg-type]
+        config = WebhookConfig(port=self.port, secret=SECRET)
         return WebhookSource(config, mapper)
 
     def number_of(self, event: Any) -> int:
@@ -95,7 +95,7 @@ class TestWebhookSource(SourceBehaviour):
         return feed
 
     async def test_a_replay_without_stored_offsets_repeats_the_same_event_ids(
-        self, harness: WebhookFeed, kafka_bootstrap: str, request: Any
+        self, harness: Any, kafka_bootstrap: str, request: Any
     ) -> None:
         """A webhook delivered again (with its delivery id, or the same body) keeps its ce_id."""
         codec = Codec(source="urn:govbus:suite", topic_prefix=unique_topic(request.node.name) + ".")
