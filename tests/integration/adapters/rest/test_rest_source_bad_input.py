@@ -279,3 +279,21 @@ async def test_a_refused_connection_means_not_connected() -> None:
     with pytest.raises(NotConnected):
         await rest.read()
     await rest.close()
+
+
+async def test_page_numbers_are_followed_until_an_empty_page() -> None:
+    """With page pagination, pages 1, 2, 3 are asked for; the empty page 3 ends the poll."""
+    asked: list[str] = []
+
+    async def paged(request: web.Request) -> web.Response:
+        number = int(request.query["page"])
+        asked.append(request.query_string)
+        return web.json_response(page(*{1: (1, 2), 2: (3,)}.get(number, ())))
+
+    async with serving("/changes", paged) as url:
+        rest = source(url, poll=POLL.model_copy(update={"pagination": "page"}))
+        await rest.open({("unused",): {"cursor": 0}})
+        batches = [await rest.read() for _ in range(3)]
+        assert [[r.offset["cursor"] for r in b] for b in batches] == [[1, 2], [3], []]
+        assert asked == ["page=1", "page=2", "page=3"]
+        await rest.close()
