@@ -63,10 +63,16 @@ class BatchFileSink:
         self._batch: _Batch | None = None
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task[None] | None = None
+        self._recovered = False
 
     async def open(self) -> None:
+        """Recover the folder; if it is unreachable now, recovery waits for the first delivery
+        (which fails with ``NotConnected`` until the folder is back, and is retried)."""
         async with self._lock:
-            await asyncio.to_thread(self._recover)
+            try:
+                await asyncio.to_thread(self._recover)
+            except NotConnected as exc:
+                log.warning("output folder not ready, recovering on first delivery: %s", exc)
         self._timer = asyncio.create_task(self._close_old_batches())
 
     async def deliver(self, event: Event, delivery: Delivery) -> None:
@@ -102,6 +108,8 @@ class BatchFileSink:
 
     def _write(self, ce_id: str, record: bytes) -> None:
         """Write one record and its ledger line, each fsynced; the ledger line commits it."""
+        if not self._recovered:
+            self._recover()
         try:
             folder = self._folder()
             if self._batch is not None and self._batch.count >= self._config.max_records_per_file:
@@ -169,8 +177,12 @@ class BatchFileSink:
             raise NotConnected(f"cannot read {ledger}: {exc}", system="files") from exc
         complete = content[: content.rfind(b"\n") + 1]
         ends: dict[str, int] = {}
-        for line in complete.decode().splitlines():
-            ce_id, name, end = line.split("\t")
+        for line in complete.decode(errors="replace").splitlines():
+            parts = line.split("\t")
+            if len(parts) != 3 or not parts[2].isdigit():
+                log.warning("ledger %s: skipping a damaged line %r", ledger, line[:200])
+                continue
+            ce_id, name, end = parts
             self._ids.add(ce_id)
             self._names.add(name)
             ends[name] = int(end)
@@ -186,6 +198,7 @@ class BatchFileSink:
                 os.truncate(part, ends[name])
                 os.rename(part, folder / name)
             _fsync_folder(folder)
+            self._recovered = True
         except OSError as exc:
             raise NotConnected(f"cannot recover {folder}: {exc}", system="files") from exc
 
