@@ -1,7 +1,7 @@
 """Reading files safely: whole-file checks, and records split with a bound on their size.
 
 A file is checked once before any of it is published (``inspect_file``): too large, not in its
-encoding, binary (a NUL character), or a fixed-length file whose size is not a whole number of
+encoding, binary (a NUL byte), or a fixed-length file whose size is not a whole number of
 records means it cannot be read at all and goes to quarantine. Records are then split from the
 bytes with a size bound, so one enormous line is skipped to its end and reported, never held
 in memory whole.
@@ -103,13 +103,14 @@ def inspect_file(
     with path.open("rb") as stream:
         while True:
             chunk = stream.read(CHUNK)
+            # NUL is 0x00 in every byte-oriented encoding allowed, and never in text.
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                return f"binary content: a NUL byte at byte {position + nul}"
             try:
-                text = decoder.decode(chunk, final=not chunk)
+                decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 return f"not valid {encoding} text at byte {position + exc.start}: {exc.reason}"
-            nul = text.find("\0")
-            if nul >= 0:
-                return f"binary content: a NUL character near byte {position + nul}"
             position += len(chunk)
             if not chunk:
                 return None

@@ -106,7 +106,7 @@ def csv_bytes(rows: list[dict[str, Any]], *, header: bool = True) -> bytes:
 def fixed_width_record(values: dict[str, Any]) -> str:
     """One record as the mainframe lays it out (built by hand, not by the adapter)."""
     day = values["cancelled_on"]
-    text = "D" + values["driver_number"].ljust(16) + values["family_name"].ljust(30)
+    text: str = "D" + values["driver_number"].ljust(16) + values["family_name"].ljust(30)
     text += values["given_names"].ljust(30)
     text += day.strftime("%Y%m%d") if isinstance(day, date) else str(day).ljust(8)
     text += values["reason"].ljust(16) + values["ref"].ljust(20)
@@ -170,7 +170,8 @@ class DropFolderHarness(Unplug):
         bad = row(0) | {"cancelled_on": "31/02/2025" if self.kind == "csv" else "20250231"}
         name = self._name()
         drop(self.folder, name, self._content([bad]))
-        return f"file {name} line {2 if self.kind == 'csv' else 1}"
+        line = 2 if self.kind == "csv" else 1
+        return f"file {name} line {line}"
 
     def config(self) -> CsvConfig | FixedWidthConfig:
         if self.kind == "csv":
