@@ -263,10 +263,8 @@ async def test_a_truncated_fixed_length_file_is_quarantined(tmp_path):
 
 async def test_a_record_of_the_wrong_length_or_a_bad_number_is_rejected_with_its_line(tmp_path):
     """Line-separated records: a short one and one with letters in a number are rejected."""
-    layout = (*LAYOUT, LAYOUT[0].model_copy(update={"name": "amount", "start": 122, "length": 5}))
-    layout = tuple(
-        f.model_copy(update={"type": "int"}) if f.name == "amount" else f for f in layout
-    )
+    amount = FixedWidthField(name="amount", start=122, length=5, type="int")
+    layout = (*LAYOUT, amount)
     source = fw_folder(
         tmp_path, separator="newline", encoding="latin-1", record_length=126, layout=layout
     )
