@@ -50,8 +50,10 @@ class _Feeder:
             self.raw += line.data[: RAW_KEPT - len(self.raw)]
         if line.oversized or self.size > self._limit:
             raise _TooLarge
-        # The whole file was checked against its encoding before parsing started.
-        return line.data.decode(self._encoding)
+        try:
+            return line.data.decode(self._encoding)
+        except UnicodeDecodeError as exc:  # changed since it was checked: reject the row
+            raise csv.Error(f"not valid {self._encoding} text: {exc.reason}") from None
 
 
 def csv_rows(stream: BinaryIO, config: CsvConfig) -> Iterator[Parsed]:

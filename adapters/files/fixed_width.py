@@ -46,8 +46,12 @@ def fixed_width_rows(stream: BinaryIO, config: FixedWidthConfig) -> Iterator[Par
         if line.oversized:
             yield Parsed(line.number, line.number, line.data, reason="record is far too long")
             continue
-        # The whole file was checked against its encoding before parsing started.
-        text = line.data.decode(config.encoding)
+        try:
+            text = line.data.decode(config.encoding)
+        except UnicodeDecodeError as exc:  # changed since the file was checked
+            reason = f"not valid {config.encoding} text: {exc.reason}"
+            yield Parsed(line.number, line.number, line.data, reason=reason)
+            continue
         if config.separator == "newline":
             text = text.removesuffix("\n").removesuffix("\r")
         if config.trailer_prefix and text.startswith(config.trailer_prefix):
