@@ -24,7 +24,7 @@ import orjson
 
 from adapters.rest.config import RestCall, RestConfig
 from adapters.rest.mapping import build_body, placeholders, render_path
-from bus.errors import ConfigError, GovbusError, NotConnected
+from bus.errors import ConfigError, DeliveryRefused, NotConnected
 from bus.subscriber import Delivery
 from contracts import Event
 
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 _RETRY_LATER = {408, 429}
 
 
-class RequestRefused(GovbusError):
+class RequestRefused(DeliveryRefused):
     """The API refused a request for good (a ``4xx``); retrying would not change its mind."""
 
     def __init__(self, message: str, *, status: int, url: str) -> None:

@@ -35,12 +35,12 @@ from zeep.transports import AsyncTransport
 from zeep.wsdl.utils import etree_to_string
 
 from adapters.soap.config import SoapConfig
-from bus.errors import GovbusError, NotConnected
+from bus.errors import DeliveryRefused, GovbusError, NotConnected
 
 RAW_KEPT_BYTES = 64 * 1024  # enough to diagnose a bad reply; Kafka's record limit is ~1 MB
 
 
-class Refused(GovbusError):
+class Refused(DeliveryRefused):
     """The service refused the request as invalid (a SOAP ``Client`` fault); not retriable."""
 
     def __init__(self, message: str, *, code: str = "") -> None:
