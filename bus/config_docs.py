@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -59,12 +60,34 @@ def reference(kinds: Mapping[str, AdapterKind]) -> str:
         kind = kinds[name]
         roles = " and ".join(r for r in ("source", "sink") if getattr(kind, r) is not None)
         parts += ["", f"## Kind `{name}` ({roles})", "", kind.summary, "", field_table(kind.config)]
+        for nested in nested_models(kind.config):
+            parts += ["", f"### `{nested.__name__}`", "", field_table(nested)]
     return "\n".join(parts) + "\n"
 
 
+def nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """The models used inside ``model``'s fields, depth first, each once."""
+    found: list[type[BaseModel]] = []
+
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation is not model and annotation not in found:
+                found.append(annotation)
+                for field in annotation.model_fields.values():
+                    visit(field.annotation)
+            return
+        for argument in get_args(annotation):
+            visit(argument)
+
+    for field in model.model_fields.values():
+        visit(field.annotation)
+    return found
+
+
 def _type_name(annotation: Any) -> str:
-    text = getattr(annotation, "__name__", None) or str(annotation)
-    return "`" + text.replace("typing.", "").replace("NoneType", "None").replace("|", "or") + "`"
+    text = str(annotation) if get_args(annotation) else getattr(annotation, "__name__", None)
+    text = re.sub(r"\b(?:[a-z_]+\.)+([A-Za-z_]+)", r"\1", text or str(annotation))
+    return "`" + text.replace("NoneType", "None").replace("|", "or") + "`"
 
 
 def _shown(value: Any) -> str:

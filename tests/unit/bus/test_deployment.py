@@ -163,3 +163,13 @@ def test_the_reference_docs_come_from_the_config_models() -> None:
     assert "| `table` | `str` | required | Table to read. |" in text
     assert "| `batch_size` | `int` | `100` | Rows per read. |" in text
     assert "## `[[sources]]`" in text
+
+
+def test_the_committed_adapter_reference_matches_the_installed_kinds() -> None:
+    """docs/adapters.md is regenerated from the config models; a stale copy fails."""
+    from bus.plugins import adapter_kinds
+
+    committed = Path(__file__).parents[3] / "docs" / "adapters.md"
+    assert committed.read_text() == reference(adapter_kinds()), (
+        "run `govbus adapters docs docs/adapters.md` and commit it"
+    )
