@@ -73,6 +73,10 @@ class RestCall(BaseModel):
         description="JSON body: body field (dotted path) to event field (dotted path); "
         "absent sends the whole event data.",
     )
+    constants: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description='Fixed JSON body fields (dotted path) the API needs, e.g. {reason = "death"}.',
+    )
     done_statuses: tuple[int, ...] = Field(
         (),
         description="Non-2xx statuses that mean the change is already made (e.g. 409 for an "

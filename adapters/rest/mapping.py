@@ -100,13 +100,18 @@ def placeholders(template: str) -> list[str]:
     return _PLACEHOLDER.findall(template)
 
 
-def build_body(rules: Mapping[str, str] | None, data: Mapping[str, Any]) -> Any:
-    """The request body: the event data, or body paths filled from event paths (absent: null)."""
-    if rules is None:
+def build_body(
+    rules: Mapping[str, str] | None,
+    data: Mapping[str, Any],
+    constants: Mapping[str, Any] | None = None,
+) -> Any:
+    """The request body: the event data, or body paths filled from event paths (absent: null),
+    plus fixed ``constants``."""
+    if rules is None and not constants:
         return dict(data)
     body: dict[str, Any] = {}
-    for target, source in rules.items():
-        found = _get(data, source)
+    values = {t: _get(data, s) for t, s in (rules or {}).items()} | dict(constants or {})
+    for target, found in values.items():
         *parents, leaf = target.split(".")
         node = body
         for part in parents:

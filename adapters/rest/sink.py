@@ -85,7 +85,7 @@ class RestSink:
             "Idempotency-Key": delivery.envelope.id,
             "Content-Type": "application/json",
         }
-        body = orjson.dumps(build_body(self.call.body, data))
+        body = orjson.dumps(build_body(self.call.body, data, self.call.constants))
         try:
             response = await self._client.request(
                 self.call.method, url, content=body, headers=headers

@@ -70,3 +70,10 @@ def test_the_secret_is_sent_with_its_scheme_and_hidden_from_repr() -> None:
     assert config.request_headers()["Authorization"] == "Bearer tok"
     assert "tok" not in repr(config)
     assert config.root == "http://x"
+
+
+def test_a_body_combines_event_fields_and_constants() -> None:
+    """Constants fill fields an API needs that no event carries, e.g. a closure reason."""
+    data = {"death": {"date": "2025-03-01"}}
+    body = build_body({"closed_on": "death.date"}, data, {"reason": "death"})
+    assert body == {"closed_on": "2025-03-01", "reason": "death"}
