@@ -15,6 +15,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from bus.codec import Codec
+from bus.errors import NotConnected
 from bus.offsets import OffsetStore
 from bus.publisher import SAFE_PRODUCER, Publisher
 from bus.sink import Sink
@@ -73,21 +74,41 @@ async def running_sink(
     codec: Codec,
     retry: RetryPolicy | None = None,
 ) -> AsyncIterator[Subscriber[Any]]:
-    """Run ``sink`` as a subscription to ``contract`` until the block ends."""
+    """Run ``sink`` as a subscription to ``contract`` until the block ends.
+
+    The sink is opened in the background, retried with backoff while it raises
+    ``NotConnected``, so a test can start it while the legacy system is down.
+    """
 
     async def deliver(event: Event, delivery: Delivery) -> None:
         await sink.deliver(event, delivery)
+
+    stopping = asyncio.Event()
+
+    async def open_then_run() -> None:
+        attempt = 0
+        while True:
+            try:
+                await sink.open()
+                break
+            except NotConnected:
+                attempt += 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), min(0.5, 0.05 * 2**attempt))
+                if stopping.is_set():
+                    return
+        await subscriber.run()
 
     subscription: Subscription[Any] = Subscription(
         name=name, contract=contract, handler=deliver,
         retry=retry or RetryPolicy(max_attempts=3, initial_backoff_s=0.05, max_backoff_s=0.2),
     )  # fmt: skip
     subscriber: Subscriber[Any] = Subscriber(subscription, bootstrap=bootstrap, codec=codec)
-    await sink.open()
-    task = asyncio.create_task(subscriber.run())
+    task = asyncio.create_task(open_then_run())
     try:
         yield subscriber
     finally:
+        stopping.set()
         subscriber.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 60)
