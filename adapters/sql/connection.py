@@ -78,17 +78,24 @@ def is_connection_error(error: exc.DBAPIError) -> bool:
         # only when the file itself cannot be opened or is locked.
         message = str(error.orig).lower()
         return not ("no such" in message or "readonly" in message or "syntax error" in message)
-    orig = getattr(error, "orig", None)
-    # asyncpg's shutdown and "cannot connect now" errors arrive as plain DBAPIError.
-    name = type(orig).__name__ if orig is not None else ""
-    return name in {
-        "AdminShutdownError",
-        "CannotConnectNowError",
-        "ConnectionDoesNotExistError",
-        "ConnectionFailureError",
-        "TooManyConnectionsError",
-        "CrashShutdownError",
-    }
+    # asyncpg's errors arrive as plain DBAPIError; their SQLSTATE tells them apart:
+    # 08 connection exception, 57P operator intervention (shutdown, starting up), 53300 too
+    # many connections.
+    state = sqlstate(error)
+    return state.startswith(("08", "57P")) or state == "53300"
+
+
+def is_refused_row(error: exc.DBAPIError) -> bool:
+    """Whether the database refused the row's values (constraint, type, length), for good."""
+    if isinstance(error, exc.IntegrityError | exc.DataError):
+        return True
+    # SQLSTATE 22 data exception, 23 integrity constraint violation.
+    return sqlstate(error).startswith(("22", "23"))
+
+
+def sqlstate(error: exc.DBAPIError) -> str:
+    """The SQLSTATE of a PostgreSQL error; empty for SQLite."""
+    return str(getattr(error.orig, "sqlstate", "") or "")
 
 
 async def ping(engine: AsyncEngine, *, system: str) -> None:

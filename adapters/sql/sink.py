@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.config import SqlConfig, SqlSinkConfig
-from adapters.sql.connection import connected, create_engine
+from adapters.sql.connection import connected, create_engine, is_refused_row
 from adapters.sql.mapping import row_of
 from bus.errors import ConfigError, MappingError, NotConnected
 from bus.subscriber import Delivery
@@ -78,11 +78,11 @@ class SqlSink:
         try:
             async with connected(engine, system=self._system, begin=True) as connection:
                 await connection.execute(statement)
-        except (sa_exc.IntegrityError, sa_exc.DataError) as error:
-            raise MappingError(
-                f"{self._system} refused event {delivery.envelope.id}: {_reason(error)}"
-            ) from error
         except sa_exc.DBAPIError as error:
+            if is_refused_row(error):
+                raise MappingError(
+                    f"{self._system} refused event {delivery.envelope.id}: {_reason(error)}"
+                ) from error
             # Unknown columns, a missing table or an unexpected type error in the statement:
             # the operator must act; retried with backoff until the runtime dead-letters it.
             raise NotConnected(f"{self._system}: {_reason(error)}", system=self._system) from error
