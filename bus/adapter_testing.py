@@ -82,13 +82,24 @@ async def running_sink(
         name=name, contract=contract, handler=deliver,
         retry=retry or RetryPolicy(max_attempts=3, initial_backoff_s=0.05, max_backoff_s=0.2),
     )  # fmt: skip
-    await open_sink(
-        sink, name=name, stopping=asyncio.Event(), initial_backoff_s=0.05, max_backoff_s=0.5
-    )
+    subscriber: Subscriber[Any] = Subscriber(subscription, bootstrap=bootstrap, codec=codec)
+    stopping = asyncio.Event()
+
+    async def open_then_run() -> None:
+        # Opened in the background, so a test can start a sink while its system is down.
+        if await open_sink(
+            sink, name=name, stopping=stopping, initial_backoff_s=0.05, max_backoff_s=0.5
+        ):
+            await subscriber.run()
+
+    task = asyncio.create_task(open_then_run())
     try:
-        async with running_subscriber(subscription, bootstrap=bootstrap, codec=codec) as subscriber:
-            yield subscriber
+        yield subscriber
     finally:
+        stopping.set()
+        subscriber.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 60)
         await sink.close()
 
 

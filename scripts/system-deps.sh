@@ -4,17 +4,23 @@
 # says in one line what to install and fails.
 set -euo pipefail
 
-# command-to-check  debian-package
+# command-to-check  debian-package; a check starting with / is a path glob, for programs Debian
+# keeps off PATH (PostgreSQL's server binaries live in /usr/lib/postgresql/<version>/bin).
 NEEDS=(
   "chromium chromium"
   "chromedriver chromium-driver"
   "promtool prometheus"
+  "/usr/lib/postgresql/*/bin/initdb postgresql"
 )
 
 missing=()
 for need in "${NEEDS[@]}"; do
   read -r cmd pkg <<<"$need"
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  if [[ "$cmd" == /* ]]; then
+    compgen -G "$cmd" >/dev/null || missing+=("$pkg")
+  else
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
 done
 
 [ ${#missing[@]} -eq 0 ] && exit 0
