@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
+import types
 from collections.abc import Mapping
-from typing import Any, get_args
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -85,9 +85,26 @@ def nested_models(model: type[BaseModel]) -> list[type[BaseModel]]:
 
 
 def _type_name(annotation: Any) -> str:
-    text = str(annotation) if get_args(annotation) else getattr(annotation, "__name__", None)
-    text = re.sub(r"\b(?:[a-z_]+\.)+([A-Za-z_]+)", r"\1", text or str(annotation))
-    return "`" + text.replace("NoneType", "None").replace("|", "or") + "`"
+    return f"`{_readable(annotation)}`"
+
+
+def _readable(annotation: Any) -> str:
+    """A type as a reader writes it: ``str or None``, ``tuple[int, ...]``, no validators."""
+    origin, arguments = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _readable(arguments[0])
+    if origin in (Union, types.UnionType):
+        return " or ".join(_readable(argument) for argument in arguments)
+    if annotation is type(None):
+        return "None"
+    if annotation is Ellipsis:
+        return "..."
+    if origin is Literal:
+        return " or ".join(repr(argument) for argument in arguments)
+    if origin is not None:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join(_readable(argument) for argument in arguments)}]"
+    return getattr(annotation, "__name__", str(annotation))
 
 
 def _shown(value: Any) -> str:

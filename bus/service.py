@@ -73,7 +73,7 @@ class Service:
         self.health_port: int | None = None
         self._subscriptions: list[Subscription[Any]] = []
         self._sources: list[_SourceEntry] = []
-        self._sinks: list[tuple[str, Sink]] = []
+        self._sinks: dict[str, Sink] = {}  # by subscription name
         self._runners: list[SourceRunner] = []
         self._lag_interval_s = lag_interval_s
         self._stop = asyncio.Event()
@@ -130,7 +130,7 @@ class Service:
                 name=name, contract=contract, handler=deliver, retry=retry or RetryPolicy()
             )
         )
-        self._sinks.append((name, sink))
+        self._sinks[name] = sink
 
     def stop(self) -> None:
         """Ask ``run()`` to finish in-hand records, commit and return."""
@@ -163,7 +163,6 @@ class Service:
         tasks: list[asyncio.Task[None]] = []
         offsets = OffsetStore(options, topic=self.settings.topic_prefix + OFFSETS_TOPIC)
         dead_letters = AIOKafkaProducer(**options, **SAFE_PRODUCER)
-        opened: list[Sink] = []
         try:
             self.publisher = Publisher(
                 bootstrap=bootstrap, codec=self.codec, name=self.name, client_options=options
@@ -173,11 +172,10 @@ class Service:
                 await offsets.start()
                 await dead_letters.start()
             self.readiness.set("kafka", ready=True, detail=bootstrap)
-            for name, sink in self._sinks:
-                if not await open_sink(sink, name=name, stopping=self._stop):
-                    break
-                opened.append(sink)
-            tasks = [asyncio.create_task(s.run(), name=s.subscription.name) for s in subscribers]
+            tasks = [
+                asyncio.create_task(self._run_subscriber(s), name=s.subscription.name)
+                for s in subscribers
+            ]
             runners = [self._runner(entry, offsets, dead_letters) for entry in self._sources]
             tasks += [asyncio.create_task(self._run_source(r), name=r.adapter) for r in runners]
             for monitor in monitors:
@@ -192,7 +190,7 @@ class Service:
             for runner in self._runners:
                 runner.stop()
             outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-            for sink in opened:
+            for sink in self._sinks.values():
                 with contextlib.suppress(Exception):
                     await sink.close()
             if self._sources:
@@ -224,6 +222,14 @@ class Service:
         )  # fmt: skip
         self._runners.append(runner)
         return runner
+
+    async def _run_subscriber(self, subscriber: Subscriber[Any]) -> None:
+        """Run a subscriber; a sink's legacy system is opened first, retried while it is down."""
+        name = subscriber.subscription.name
+        sink = self._sinks.get(name)
+        if sink is not None and not await open_sink(sink, name=name, stopping=self._stop):
+            return
+        await subscriber.run()
 
     async def _run_source(self, runner: SourceRunner) -> None:
         """Run one source; a finite source that ends leaves the rest of the service running."""

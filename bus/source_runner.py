@@ -25,14 +25,16 @@ from bus import metrics
 from bus.codec import Codec, OutgoingRecord
 from bus.dead_letter import ERROR_CLASS, ERROR_MESSAGE, HEADER_PREFIX, STAGE, TIME
 from bus.envelope import event_id
-from bus.errors import EndOfInput, NotConnected
+from bus.errors import EndOfInput, NotConnected, PublishError
 from bus.offsets import OffsetStore
 from bus.publisher import Publisher
-from bus.source import Offset, Partition, Source, SourceRecord
+from bus.source import Offset, Partition, Rejection, Source, SourceRecord
 
 log = logging.getLogger(__name__)
 POSITION = HEADER_PREFIX + "position"
 ADAPTER = HEADER_PREFIX + "adapter"
+# Below the producer's default max_request_size (1 MiB), leaving room for headers.
+MAX_EVENT_BYTES = 1_000_000
 
 
 def adapter_dlq_topic(adapter: str, *, prefix: str = "") -> str:
@@ -141,8 +143,14 @@ class SourceRunner:
     async def _deliver(self, batch: Sequence[SourceRecord]) -> None:
         """Publish the batch and its rejections, then store and acknowledge its offsets."""
         self._read.inc(len(batch))
-        records = [self._encode(r) for r in batch if r.event is not None]
-        rejections = [r for r in batch if r.rejection is not None]
+        records: list[OutgoingRecord] = []
+        rejections: list[SourceRecord] = []
+        for record in batch:
+            encoded = self._encode(record) if record.event is not None else None
+            if isinstance(encoded, OutgoingRecord):
+                records.append(encoded)
+            else:
+                rejections.append(encoded or record)
         attempt = 0
         while True:
             try:
@@ -165,7 +173,20 @@ class SourceRunner:
         for partition, offset in last.items():
             await self.source.committed(partition, offset)
 
-    def _encode(self, record: SourceRecord) -> OutgoingRecord:
+    def _encode(self, record: SourceRecord) -> OutgoingRecord | SourceRecord:
+        """The record to publish, or a rejection when the event cannot be published at all."""
+        assert record.event is not None  # noqa: S101 - filtered by the caller
+        info = type(record.event).contract
+        try:
+            encoded = self._encode_event(record, info.cloudevents_type)
+        except PublishError as exc:
+            return _rejected(record, str(exc), stage="contract", error_class="PublishError")
+        if len(encoded.value) > MAX_EVENT_BYTES:
+            reason = f"event is {len(encoded.value)} bytes; Kafka takes at most {MAX_EVENT_BYTES}"
+            return _rejected(record, reason, stage="size", error_class="OversizedRecord")
+        return encoded
+
+    def _encode_event(self, record: SourceRecord, cloudevents_type: str) -> OutgoingRecord:
         assert record.event is not None  # noqa: S101 - filtered by the caller
         info = type(record.event).contract
         return self.codec.encode(
@@ -221,6 +242,19 @@ class SourceRunner:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
         return self._stopping.is_set()
+
+
+def _rejected(record: SourceRecord, reason: str, *, stage: str, error_class: str) -> SourceRecord:
+    """``record`` turned into a rejection that carries the event's data as its raw bytes."""
+    assert record.event is not None  # noqa: S101 - only events are turned into rejections
+    raw = record.event.model_dump_json().encode()[:MAX_EVENT_BYTES]
+    rejection = Rejection(
+        reason=reason, position=f"{record.identity}", raw=raw, stage=stage, error_class=error_class
+    )
+    return SourceRecord(
+        partition=record.partition, offset=record.offset, identity=record.identity,
+        rejection=rejection,
+    )  # fmt: skip
 
 
 class _Stopped(Exception):
