@@ -5,6 +5,8 @@
 - ``GET /healthz`` answers 200 while the process runs and its event loop turns.
 - ``GET /readyz`` answers 200 when every condition registered in a :class:`Readiness` is ready,
   otherwise 503 with a JSON body naming each condition that is not ready and why.
+- ``GET /`` and ``GET /status`` answer the HTML status page, when the server was given a
+  function that renders it (a :class:`bus.service.Service` gives one); otherwise they are 404.
 
 Any other path is 404; any other method on these paths is 405. Responses are never cached and
 requests are not logged: scrapes and probes arrive every few seconds and are normal operation.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -25,6 +28,13 @@ from bus.errors import ListenError
 
 MAX_CONDITION_NAME = 200
 _NO_STORE = {"Cache-Control": "no-store"}
+# The status page needs no script, frame or remote asset; the browser is told to allow none.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    **_NO_STORE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +115,7 @@ class HealthServer:
         host: str = "127.0.0.1",
         port: int = 0,
         registry: CollectorRegistry = REGISTRY,
+        status_page: Callable[[], str] | None = None,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port {port} is not between 0 and 65535")
@@ -112,6 +123,7 @@ class HealthServer:
         self._host = host
         self._requested_port = port
         self._registry = registry
+        self._status_page = status_page
         self._runner: web.AppRunner | None = None
         self._started = False
         self._port: int | None = None
@@ -132,6 +144,9 @@ class HealthServer:
         app.router.add_get("/metrics", self._metrics, allow_head=False)
         app.router.add_get("/healthz", self._healthz, allow_head=False)
         app.router.add_get("/readyz", self._readyz, allow_head=False)
+        if self._status_page is not None:
+            app.router.add_get("/", self._status, allow_head=False)
+            app.router.add_get("/status", self._status, allow_head=False)
         # access_log=None: probes and scrapes are normal operation, which stays quiet in the logs.
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
@@ -188,6 +203,13 @@ class HealthServer:
                 "not_ready": {condition.name: condition.detail for condition in waiting},
             },
         )
+
+    async def _status(self, request: web.Request) -> web.Response:
+        assert self._status_page is not None  # noqa: S101 - routed only when given
+        return web.Response(
+            text=self._status_page(), content_type="text/html", charset="utf-8",
+            headers=_PAGE_HEADERS,
+        )  # fmt: skip
 
 
 def _json(status: int, body: dict[str, object]) -> web.Response:

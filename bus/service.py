@@ -10,11 +10,11 @@
 
     asyncio.run(service.run())
 
-``run()`` connects to Kafka, serves ``/metrics``, ``/healthz`` and ``/readyz`` (ready once every
-subscription has its partitions), keeps consumer lag up to date, and runs until ``stop()`` is
-called or the process receives SIGTERM or SIGINT; then each subscriber finishes the record in
-hand and commits. A subscriber that stops with a fatal error (a lost dead letter) stops the
-service, and ``run()`` raises that error.
+``run()`` connects to Kafka, serves ``/metrics``, ``/healthz``, ``/readyz`` (ready once every
+subscription has its partitions) and an HTML status page at ``/`` (``bus.status_page``), keeps
+consumer lag up to date, and runs until ``stop()`` is called or the process receives SIGTERM or
+SIGINT; then each subscriber finishes the record in hand and commits. A subscriber that stops
+with a fatal error (a lost dead letter) stops the service, and ``run()`` raises that error.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
@@ -38,10 +38,13 @@ from bus.settings import Settings
 from bus.sink import Sink, open_sink
 from bus.source import Source
 from bus.source_runner import SourceRunner
+from bus.status import LastEvents, StatusCollector, Watched
+from bus.status_page import render
 from bus.subscriber import Delivery, Handler, RetryPolicy, Subscriber, Subscription
-from contracts import Event
+from contracts import ContractError, Event
 
 E = TypeVar("E", bound=Event)
+STATUS_SAMPLE_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,7 @@ class Service:
         self._sinks: dict[str, Sink] = {}  # by subscription name
         self._runners: list[SourceRunner] = []
         self._lag_interval_s = lag_interval_s
+        self._last_events = LastEvents()
         self._stop = asyncio.Event()
         self._started = asyncio.Event()
 
@@ -148,12 +152,14 @@ class Service:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.stop)
-        health = HealthServer(
-            self.readiness, host=self.settings.health_host, port=self.settings.health_port
-        )
-        self.health_port = await health.start()
         self.readiness.set("kafka", ready=False, detail=f"connecting to {bootstrap}")
         subscribers = [self._subscriber(sub, bootstrap, options) for sub in self._subscriptions]
+        status = self._status_collector(subscribers)
+        health = HealthServer(
+            self.readiness, host=self.settings.health_host, port=self.settings.health_port,
+            status_page=lambda: render(status.snapshot()),
+        )  # fmt: skip
+        self.health_port = await health.start()
         monitors = [
             LagMonitor(
                 options, s.subscription.group, topics=s.topics, interval_s=self._lag_interval_s
@@ -161,22 +167,29 @@ class Service:
             for s in subscribers
         ]
         tasks: list[asyncio.Task[None]] = []
-        offsets = OffsetStore(options, topic=self.settings.topic_prefix + OFFSETS_TOPIC)
-        dead_letters = AIOKafkaProducer(**options, **SAFE_PRODUCER)
+        offsets: OffsetStore | None = None
+        dead_letters: AIOKafkaProducer | None = None
+        sampling = asyncio.create_task(status.sample_every(STATUS_SAMPLE_INTERVAL_S))
         try:
             self.publisher = Publisher(
                 bootstrap=bootstrap, codec=self.codec, name=self.name, client_options=options
             )
             await self.publisher.start()
             if self._sources:
+                offsets = OffsetStore(options, topic=self.settings.topic_prefix + OFFSETS_TOPIC)
                 await offsets.start()
+                dead_letters = AIOKafkaProducer(**options, **SAFE_PRODUCER)
                 await dead_letters.start()
             self.readiness.set("kafka", ready=True, detail=bootstrap)
             tasks = [
                 asyncio.create_task(self._run_subscriber(s), name=s.subscription.name)
                 for s in subscribers
             ]
-            runners = [self._runner(entry, offsets, dead_letters) for entry in self._sources]
+            runners = [
+                self._runner(entry, offsets, dead_letters)
+                for entry in self._sources
+                if offsets is not None and dead_letters is not None
+            ]
             tasks += [asyncio.create_task(self._run_source(r), name=r.adapter) for r in runners]
             for monitor in monitors:
                 await monitor.start()
@@ -193,15 +206,17 @@ class Service:
             for sink in self._sinks.values():
                 with contextlib.suppress(Exception):
                     await sink.close()
-            if self._sources:
+            if dead_letters is not None:
                 with contextlib.suppress(Exception):
                     await dead_letters.stop()
+            if offsets is not None:
                 with contextlib.suppress(Exception):
                     await offsets.close()
             for monitor in monitors:
                 await monitor.stop()
             if self.publisher is not None:
                 await self.publisher.close()
+            sampling.cancel()
             await health.stop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -236,10 +251,36 @@ class Service:
         await runner.run()
         await self._stop.wait()
 
+    def _status_collector(self, subscribers: list[Subscriber[Any]]) -> StatusCollector:
+        def topic_for(event_type: str, version: str) -> str | None:
+            try:
+                return self.codec.topic_for(self.codec.registry.get(event_type, int(version)))
+            except (ContractError, ValueError):
+                return None
+
+        watched = Watched(
+            subscriptions=[
+                (s.subscription.name, s.subscription.group, s.topics) for s in subscribers
+            ],
+            adapters=[entry.name for entry in self._sources],
+            topic_for=topic_for,
+        )
+        return StatusCollector(
+            self.name, watched, readiness=self.readiness, last_events=self._last_events
+        )
+
     def _subscriber(
         self, subscription: Subscription[Any], bootstrap: str, options: dict[str, Any]
     ) -> Subscriber[Any]:
         condition = f"subscriber:{subscription.name}"
+        handler, last_events = subscription.handler, self._last_events
+
+        async def noted(event: Any, delivery: Delivery) -> None:
+            # Only the attributes are kept, for the status page; the event is passed on as is.
+            last_events.record(delivery.envelope, subscription=subscription.name)
+            await handler(event, delivery)
+
+        subscription = replace(subscription, handler=noted)
         self.readiness.set(condition, ready=False, detail="waiting for partitions")
 
         def on_ready(ready: bool, detail: str) -> None:

@@ -30,7 +30,8 @@ def validate(file: DeploymentFile) -> None:
 def run(file: DeploymentFile) -> None:
     """Run the adapters of a deployment file until SIGTERM or SIGINT.
 
-    Serves /metrics, /healthz and /readyz on GOVBUS_HEALTH_HOST:GOVBUS_HEALTH_PORT.
+    Serves /metrics, /healthz, /readyz and a status page at / on
+    GOVBUS_HEALTH_HOST:GOVBUS_HEALTH_PORT.
     """
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     with fail_on_govbus_error():

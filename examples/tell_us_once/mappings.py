@@ -8,7 +8,7 @@ from typing import Any
 
 
 def _date(text: str) -> str:
-    return datetime.strptime(text, "%d/%m/%Y").date().isoformat()  # noqa: DTZ007 - a date
+    return datetime.strptime(text, "%d/%m/%Y").date().isoformat()
 
 
 def _name(forenames: Any, surname: Any) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from pathlib import Path
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS death_entries (
     entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    district TEXT NOT NULL, entry_no INTEGER NOT NULL, reg_date TEXT NOT NULL, la_code TEXT NOT NULL,
+    district TEXT NOT NULL, entry_no INTEGER NOT NULL, reg_date TEXT NOT NULL,
+    la_code TEXT NOT NULL,
     tuo_ref TEXT NOT NULL, forenames TEXT NOT NULL, surname TEXT NOT NULL, dob TEXT NOT NULL,
     nino TEXT, addr_line1 TEXT NOT NULL, addr_town TEXT NOT NULL, addr_postcode TEXT NOT NULL,
     uprn INTEGER, dod TEXT NOT NULL, place TEXT NOT NULL,

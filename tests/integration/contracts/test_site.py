@@ -4,8 +4,6 @@ import contextlib
 import copy
 import functools
 import json
-import shutil
-import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -16,8 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -27,22 +23,12 @@ from contracts import default_registry
 from contracts.export import current_documents
 from contracts.export_format import load_documents
 from contracts.site import render_catalogue
+from tests.browser import headless_chromium
 
 ROOT = Path(__file__).parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "contracts_export"
 GRO = "uk.gov.gro.death-registered"
 HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,1000",
-)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -93,25 +79,8 @@ def registered_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     """Headless Chromium with its network log enabled; fails clearly if it is not installed."""
-    chromium = shutil.which("chromium")
-    chromedriver = shutil.which("chromedriver")
-    if chromium is None or chromedriver is None:
-        pytest.fail(
-            "headless Chromium is needed: run `make system-deps` "
-            "(Debian packages chromium and chromium-driver)"
-        )
-    profile = tempfile.mkdtemp(prefix="govbus-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
-    try:
+    with headless_chromium(performance_log=True) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _visible(driver: WebDriver, selector: str) -> list[str]:
