@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS membership_closures (
 );
 CREATE TABLE IF NOT EXISTS member_addresses (
     event_id TEXT NOT NULL UNIQUE, nino TEXT NOT NULL, line1 TEXT NOT NULL, town TEXT NOT NULL,
-    postcode TEXT NOT NULL, received_at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
+    postcode TEXT NOT NULL,
+    received_at REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0)
 );
 """
 
