@@ -38,7 +38,7 @@ test-unit: install
 	$(BIN)/pytest -m "not kafka"
 
 demo: install
-	$(BIN)/python -m examples.round_trip
+	$(BIN)/python -m examples.tell_us_once
 
 kafka-up: install
 	$(BIN)/govbus kafka up
