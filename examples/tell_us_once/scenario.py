@@ -88,6 +88,7 @@ class TellUsOnce:
         self._people = 0
 
     async def __aenter__(self) -> TellUsOnce:
+        self.workdir.mkdir(parents=True, exist_ok=True)
         register_office.create(self.registrar_db)
         library.create(self.library_db)
         dvla.create(self.dvla_db)
