@@ -31,5 +31,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing Debian packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# The tests start their own PostgreSQL and Prometheus on loopback ports; keep the packages from
+# starting system-wide services during the install.
+policy=/usr/sbin/policy-rc.d
+created_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=true
+fi
+trap '$created_policy && rm -f "$policy"' EXIT
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
