@@ -36,8 +36,9 @@ import httpx
 import orjson
 
 from adapters.rest.config import RestConfig, RestPoll
-from adapters.rest.mapping import BadBody, at_path, decode_json, flat_record
+from adapters.rest.mapping import at_path
 from bus.errors import ConfigError, MappingError, NotConnected
+from bus.json_input import BadJson, decode_json, flat_record
 from bus.mapping import Mapper
 from bus.source import Offset, Partition, Rejection, SourceRecord
 
@@ -123,7 +124,7 @@ class RestSource:
             items = at_path(document, self.poll.records_path)
             if not isinstance(items, list):
                 raise _PageRejected(f"{self.poll.records_path or 'body'} is not a list", body)
-        except BadBody as exc:
+        except BadJson as exc:
             return self._reject_page(url, str(exc), body)
         except KeyError as exc:
             return self._reject_page(url, f"records path: no field {exc.args[0]!r}", body)

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from adapters.webhook.config import WebhookConfig
-from adapters.webhook.mapping import BadBody, decode_object, flat_record, identity
+from adapters.webhook.mapping import identity
 from adapters.webhook.signature import BadSignature, verify
 from bus.errors import MappingError, NotConnected
+from bus.json_input import BadJson, decode_object, flat_record
 from bus.mapping import Mapper
 from bus.source import Offset, Partition, Rejection, SourceRecord
 
@@ -142,7 +143,7 @@ class WebhookSource:
             return _refuse(401, str(exc))
         try:
             document = decode_object(body)
-        except BadBody as exc:
+        except BadJson as exc:
             return _refuse(400, str(exc))
         if len(self._queue) + len(self._sent) >= config.max_pending:
             return _unavailable("too many deliveries are waiting for Kafka")

@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from adapters.rest.config import RestCall, RestConfig, RestPoll
-from adapters.rest.mapping import BadBody, build_body, decode_json, flat_record, render_path
+from adapters.rest.mapping import build_body, render_path
+from bus.json_input import BadJson, decode_json, flat_record
 
 
 def test_strict_json_keeps_big_integers_exact() -> None:
@@ -22,8 +23,8 @@ def test_strict_json_keeps_big_integers_exact() -> None:
      (b"\xff", "not UTF-8"), (b"[" * 50_000, "nested too deeply")],
 )  # fmt: skip
 def test_strict_json_refuses_what_json_loads_lets_through(body: bytes, reason: str) -> None:
-    """Non-finite numbers, bad UTF-8 and runaway nesting raise BadBody saying which."""
-    with pytest.raises(BadBody, match=reason):
+    """Non-finite numbers, bad UTF-8 and runaway nesting raise BadJson saying which."""
+    with pytest.raises(BadJson, match=reason):
         decode_json(body)
 
 

@@ -9,8 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from adapters.webhook.config import WebhookConfig
-from adapters.webhook.mapping import BadBody, decode_object, identity
+from adapters.webhook.mapping import identity
 from adapters.webhook.signature import BadSignature, sign, verify
+from bus.json_input import BadJson, decode_object
 
 SECRET = "0123456789abcdef"  # noqa: S105 - a test secret
 
@@ -38,7 +39,7 @@ def test_decoding_refuses_non_objects_and_bad_text() -> None:
     """Only a strict JSON object is a webhook body."""
     assert decode_object(b'{"a": 1}') == {"a": 1}
     for body, reason in [(b"1", "not int"), (b"\xc3", "not UTF-8"), (b"{'a':1}", "not JSON")]:
-        with pytest.raises(BadBody, match=reason):
+        with pytest.raises(BadJson, match=reason):
             decode_object(body)
 
 
