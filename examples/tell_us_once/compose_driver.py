@@ -4,7 +4,8 @@
     Runs once before the govbus services start: renders their deployment files into
     ``OUT_DIR`` from the templates (``render_deployments``, values from ``TUO_*``), creates the
     register office, library and DVLA databases and DVLA's inbox in ``TUO_DATA_DIR`` if missing,
-    and creates the scenario's topics on ``GOVBUS_KAFKA_BOOTSTRAP`` if missing.
+    and creates the scenario's topics on ``GOVBUS_KAFKA_BOOTSTRAP`` if missing (behind
+    ``GOVBUS_TOPIC_PREFIX`` when that is set, as the govbus processes then use them).
 ``python -m examples.tell_us_once.compose_driver demo [--deaths N] [--timeout S]``
     Registers N deaths and one change of address at the register office, runs DVLA's batch
     intake, and prints each arrival as read from the legacy systems themselves: the pensions
@@ -124,8 +125,9 @@ def prepare(out_dir: Path) -> int:
     if not bootstrap:
         print("compose_driver: GOVBUS_KAFKA_BOOTSTRAP is not set", file=sys.stderr)
         return 2
-    asyncio.run(create_topics(bootstrap, list(TOPICS)))
-    print(f"topics {', '.join(TOPICS)} exist on {bootstrap}")
+    topics = [os.environ.get("GOVBUS_TOPIC_PREFIX", "") + topic for topic in TOPICS]
+    asyncio.run(create_topics(bootstrap, topics))
+    print(f"topics {', '.join(topics)} exist on {bootstrap}")
     return 0
 
 
