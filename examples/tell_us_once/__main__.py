@@ -11,7 +11,8 @@ import time
 from bus.errors import GovbusError
 from bus.localkafka import LocalKafka
 from bus.settings import Settings
-from examples.tell_us_once.scenario import ORGANISATIONS, TellUsOnce, _percentile
+from examples.tell_us_once.arrivals import percentile
+from examples.tell_us_once.scenario import ORGANISATIONS, TellUsOnce
 
 
 async def scenario(bootstrap: str, args: argparse.Namespace) -> bool:
@@ -35,7 +36,7 @@ async def scenario(bootstrap: str, args: argparse.Namespace) -> bool:
         delays = sorted(tuo.latencies())
         print(
             f"\n{len(delays)} notifications in {elapsed:.1f} s; end to end "
-            f"p50 {_percentile(delays, 50):.2f} s, p99 {_percentile(delays, 99):.2f} s"
+            f"p50 {percentile(delays, 50):.2f} s, p99 {percentile(delays, 99):.2f} s"
         )
         ok = tuo.arrivals.exactly_once()
         print("every notification reached every system exactly once" if ok else "FAILED")

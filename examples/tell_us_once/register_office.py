@@ -113,3 +113,12 @@ def record_address_change(path: Path, person: Person) -> float:
             ),
         )  # fmt: skip
     return now
+
+
+def people_entered(path: Path) -> int:
+    """How many people the database holds entries for: one per death and per change of address."""
+    with sqlite3.connect(path) as db:
+        (count,) = db.execute(
+            "SELECT (SELECT count(*) FROM death_entries) + (SELECT count(*) FROM address_changes)"
+        ).fetchone()
+    return int(count)

@@ -16,7 +16,7 @@ The API behaves like the council systems the REST adapter meets, without cutting
 
 State is in memory. ``unavailable = True`` answers every request with an HTML ``503`` page,
 as a load balancer in front of a down system does; ``stop()`` and ``start()`` close and reopen
-the listening socket on the same port. It listens on 127.0.0.1 only.
+the listening socket on the same port. It listens on ``host``, 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
@@ -51,11 +51,12 @@ class CouncilTaxState:
 
 
 class CouncilTaxApi:
-    """The council tax REST API on 127.0.0.1; ``async with`` starts and stops it."""
+    """The council tax REST API on ``host``; ``async with`` starts and stops it."""
 
-    def __init__(self, *, port: int = 0) -> None:
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.state = CouncilTaxState()
         self.unavailable = False
+        self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
         app = web.Application(middlewares=[self._gate])
@@ -66,7 +67,7 @@ class CouncilTaxApi:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     async def __aenter__(self) -> CouncilTaxApi:
         await self.start()
@@ -79,7 +80,7 @@ class CouncilTaxApi:
         """Listen (again) on the same port; the first start picks a free one."""
         runner = web.AppRunner(self.app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         await site.start()
         if self.port == 0:
             self.port = runner.addresses[0][1]

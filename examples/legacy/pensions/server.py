@@ -46,16 +46,19 @@ class _Fault(Exception):
 
 
 class PensionsService:
-    """The pensions system on ``http://127.0.0.1:<port>/pensions``; state in a ``Ledger``.
+    """The pensions system on ``http://<host>:<port>/pensions``; state in a ``Ledger``.
 
-    Lifecycle: ``start()`` binds an ephemeral port the first time and the same port after a
-    ``stop()``; ``stop()`` closes the listener, so calls fail as if the host were down.
+    Lifecycle: ``start()`` binds ``port`` (an ephemeral one when 0) the first time and the same
+    port after a ``stop()``; ``stop()`` closes the listener, so calls fail as if the host were
+    down.
     """
 
-    def __init__(self, *, ledger: Ledger | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, *, ledger: Ledger | None = None, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.ledger = ledger or Ledger()
         self.host = host
-        self.port = 0
+        self.port = port
         self.paths_requested: list[str] = []  # every path asked for, to prove what was fetched
         self._canned: dict[str, collections.deque[Canned]] = collections.defaultdict(
             collections.deque

@@ -1,16 +1,23 @@
-"""The compose stack offers users with Docker the same Kafka as `govbus kafka up`."""
+"""The compose stack: the same Kafka as `govbus kafka up`, and Tell Us Once around it."""
 
 from __future__ import annotations
 
 import base64
+import json
+import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from bus.localkafka.jars import KAFKA_VERSION
 from bus.localkafka.layout import HOST, SINGLE_NODE_PORT
 from bus.settings import Settings
+from examples.tell_us_once import render_deployments
 
 COMPOSE = Path(__file__).parents[3] / "docker" / "compose.yaml"
 
@@ -89,3 +96,208 @@ def test_prometheus_gets_the_rule_file_its_config_names() -> None:
     assert "/etc/prometheus/prometheus.yml" in targets
     for rule_file in config["rule_files"]:
         assert f"/etc/prometheus/{rule_file}" in targets
+
+
+# --- The Tell Us Once stack --------------------------------------------------------------------
+
+DOCKERFILE = COMPOSE.parent / "Dockerfile"
+PROMETHEUS = COMPOSE.parent / "prometheus" / "prometheus.yml"
+REPO = COMPOSE.parents[1]
+GOVBUS_SERVICES = ("gro", "dwp", "dvla", "council", "library")
+UPSTREAM = {"kafka", "prometheus", "grafana"}
+
+
+def _command(service: dict[str, Any]) -> list[str]:
+    """What the container runs: its entrypoint (the image's unless overridden) and command."""
+    entrypoint = service.get("entrypoint", _dockerfile_json("ENTRYPOINT"))
+    return [*entrypoint, *service.get("command", [])]
+
+
+def _dockerfile() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions as (INSTRUCTION, arguments), continuations joined."""
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (word.upper(), rest.strip())
+        for word, _, rest in (line.partition(" ") for line in lines if line and line[0] != "#")
+    ]
+
+
+def _dockerfile_json(instruction: str) -> list[str]:
+    (value,) = [json.loads(args) for word, args in _dockerfile() if word == instruction]
+    assert isinstance(value, list)
+    return value
+
+
+def _health_url(service: dict[str, Any]) -> str:
+    test = service["healthcheck"]["test"]
+    assert test[0] == "CMD", test
+    (url,) = re.findall(r"http://[^'\"\s]+", " ".join(test))
+    return str(url)
+
+
+def test_each_organisation_runs_its_own_deployment_file_in_the_govbus_image() -> None:
+    """gro, dwp, dvla, council and library each run `govbus run /deployments/<org>.toml`."""
+    services = _services()
+    for name in GOVBUS_SERVICES:
+        assert _command(services[name]) == ["govbus", "run", f"/deployments/{name}.toml"]
+        assert services[name]["build"]["dockerfile"] == "docker/Dockerfile"
+        assert (COMPOSE.parent / services[name]["build"]["context"] / "docker/Dockerfile").is_file()
+
+
+def test_every_deployment_file_the_stack_runs_passes_govbus_validate(tmp_path: Path) -> None:
+    """The templates filled with prepare's environment are deployments `govbus validate` accepts."""
+    services = _services()
+    prepare = services["prepare"]
+    assert _command(prepare)[-1] == "/deployments"
+    filled = render_deployments.values_from_environment(prepare["environment"])
+    assert filled["pensions_wsdl"] == "http://pensions:8081/pensions?wsdl"
+    written = render_deployments.render_all(tmp_path, filled)
+    mounted = {
+        name: [v.split(":")[1] for v in services[name].get("volumes", [])]
+        for name in GOVBUS_SERVICES
+    }
+    for path in written:
+        assert "/deployments" in mounted[path.stem], f"{path.stem} does not get its file"
+        checked = subprocess.run(
+            [sys.executable, "-m", "bus", "validate", str(path)],
+            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert f"{path}: ok" in checked.stdout
+    assert sorted(p.stem for p in written) == sorted(GOVBUS_SERVICES)
+
+
+def test_services_that_read_the_shared_databases_mount_the_data_volume() -> None:
+    """Whoever a deployment file sends to /data (gro, dvla, library) has /data mounted."""
+    services = _services()
+    filled = render_deployments.values_from_environment(services["prepare"]["environment"])
+    data_dir = services["prepare"]["environment"]["TUO_DATA_DIR"]
+    for name in GOVBUS_SERVICES:
+        uses_data = data_dir in render_deployments.render(name, filled)
+        mounts = {v.split(":")[1] for v in services[name].get("volumes", [])}
+        assert uses_data == (data_dir in mounts), name
+    assert f"tuo-data:{data_dir}" in services["demo"]["volumes"]
+
+
+def test_govbus_services_listen_for_probes_on_their_own_port_and_reach_kafka_inside() -> None:
+    """Each has a distinct GOVBUS_HEALTH_PORT on 0.0.0.0, published, and uses kafka:19092."""
+    services = _services()
+    ports = []
+    for name in GOVBUS_SERVICES:
+        env = services[name]["environment"]
+        port = int(env["GOVBUS_HEALTH_PORT"])
+        assert env["GOVBUS_HEALTH_HOST"] == "0.0.0.0"  # noqa: S104 - inside its own container
+        assert env["GOVBUS_KAFKA_BOOTSTRAP"] == "kafka:19092"
+        assert f"{HOST}:{port}:{port}" in services[name]["ports"]
+        ports.append(port)
+    assert len(set(ports)) == len(ports)
+
+
+def test_every_healthcheck_asks_the_process_whether_it_is_ready() -> None:
+    """govbus services are healthy when /readyz answers 200; legacy stand-ins when they serve."""
+    services = _services()
+    for name in GOVBUS_SERVICES:
+        port = services[name]["environment"]["GOVBUS_HEALTH_PORT"]
+        assert _health_url(services[name]) == f"http://127.0.0.1:{port}/readyz"
+    for name, path in (("pensions", "/pensions?wsdl"), ("council-tax", "/accounts/changes")):
+        port = _command(services[name])[_command(services[name]).index("--port") + 1]
+        assert _health_url(services[name]) == f"http://127.0.0.1:{port}{path}"
+
+
+def test_nothing_starts_before_what_it_depends_on_is_healthy_or_done() -> None:
+    """govbus waits for Kafka and prepare; dwp/council for their systems; demo for all five."""
+    services = _services()
+    for name in GOVBUS_SERVICES:
+        after = services[name]["depends_on"]
+        assert after["kafka"] == {"condition": "service_healthy"}
+        assert after["prepare"] == {"condition": "service_completed_successfully"}
+    assert services["dwp"]["depends_on"]["pensions"] == {"condition": "service_healthy"}
+    assert services["council"]["depends_on"]["council-tax"] == {"condition": "service_healthy"}
+    demo = services["demo"]["depends_on"]
+    assert {name: demo[name]["condition"] for name in GOVBUS_SERVICES} == dict.fromkeys(
+        GOVBUS_SERVICES, "service_healthy"
+    )
+    for name, service in services.items():
+        after = service.get("depends_on", {})
+        for dependency in after:
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+            if isinstance(after, dict) and after[dependency]["condition"] == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
+
+
+def test_the_deployment_templates_point_at_services_of_the_stack() -> None:
+    """The hosts in prepare's URLs and the broker address are compose services, ports included."""
+    services = _services()
+    env = services["prepare"]["environment"]
+    for variable, name in (
+        ("TUO_PENSIONS_URL", "pensions"),
+        ("TUO_COUNCIL_TAX_URL", "council-tax"),
+    ):
+        url = urlsplit(env[variable])
+        assert url.hostname == name
+        command = _command(services[name])
+        assert str(url.port) == command[command.index("--port") + 1]
+        assert command[command.index("--host") + 1] == "0.0.0.0"  # noqa: S104 - in its container
+    assert env["GOVBUS_KAFKA_BOOTSTRAP"] == "kafka:19092"
+    assert env["TUO_DATA_DIR"] == services["demo"]["environment"]["TUO_DATA_DIR"]
+
+
+def test_prometheus_scrapes_exactly_the_govbus_services_on_their_health_ports() -> None:
+    """Every govbus target is <compose service>:<its GOVBUS_HEALTH_PORT>, instance-labelled."""
+    services = _services()
+    config = yaml.safe_load(PROMETHEUS.read_text())
+    (job,) = [job for job in config["scrape_configs"] if job["job_name"] == "govbus"]
+    scraped = {}
+    for group in job["static_configs"]:
+        for target in group["targets"]:
+            host, _, port = target.partition(":")
+            assert host in services, f"{target} is no compose service"
+            assert services[host]["environment"]["GOVBUS_HEALTH_PORT"] == port, target
+            assert group["labels"]["instance"] == host
+            scraped[host] = port
+    assert sorted(scraped) == sorted(GOVBUS_SERVICES)
+    assert "host.docker.internal" not in PROMETHEUS.read_text()
+
+
+def test_images_are_pinned_and_the_govbus_image_carries_the_project_version() -> None:
+    """No image floats on `latest`; the built one is tagged with pyproject's version."""
+    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    for name, service in _services().items():
+        repository, _, tag = service["image"].partition(":")
+        assert tag not in {"", "latest", "main"}, f"{name}: {service['image']}"
+        if name not in UPSTREAM:
+            assert (repository, tag) == ("govbus", version), name
+            assert "build" in service
+    (base,) = [args for word, args in _dockerfile() if word == "FROM"]
+    image, _, tag = base.partition(":")
+    assert image == "python"
+    assert re.fullmatch(r"3\.11\.\d+-slim", tag), base
+
+
+def test_the_image_installs_the_project_and_runs_govbus_as_an_unprivileged_user() -> None:
+    """The Dockerfile pip-installs the copied repo, ends as a non-root user, runs `govbus`."""
+    instructions = _dockerfile()
+    runs = " ".join(args for word, args in instructions if word == "RUN")
+    assert re.search(r"pip install --no-cache-dir \.(\s|$)", runs)
+    assert ("COPY", ". /app") in instructions
+    assert ("WORKDIR", "/app") in instructions
+    users = [args for word, args in instructions if word == "USER"]
+    assert users, "no USER: the image would run as root"
+    user = users[-1].split(":")[0]
+    assert user not in {"root", "0"}
+    assert re.search(rf"useradd\b[^&]*--uid {user}\b", runs)
+    assert _dockerfile_json("ENTRYPOINT") == ["govbus"]
+    # Deployment files name mapping functions in examples/, which only the source tree holds.
+    assert any(word == "ENV" and "PYTHONPATH=/app" in args for word, args in instructions)
+
+
+def test_the_build_context_leaves_out_local_environments_and_caches() -> None:
+    """.dockerignore keeps .git, .venv, node_modules and caches out of the image."""
+    ignored = {
+        line.strip()
+        for line in (REPO / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for pattern in (".git", ".venv", "**/node_modules", "**/__pycache__", ".mypy_cache"):
+        assert pattern in ignored, pattern
