@@ -1,9 +1,11 @@
 """Events to Kafka records and back: validation, the CloudEvents envelope and upcasting.
 
-``encode`` turns a contract instance into a record in binary content mode; its JSON is checked
-against the contract before it leaves the process. ``decode`` reads a record, whatever its mode,
-and returns the contract instance a subscriber asked for, upcast from older versions. Every way a
-record can be bad raises a ``RejectedRecord`` whose ``stage`` says which check refused it.
+``encode`` turns a contract instance into a record in binary content mode. Nothing leaves the
+process unchecked against its contract: an instance that came out of validation (frozen, with
+nothing mutable inside) is valid already; any other has its JSON validated again. ``decode``
+reads a record, whatever its mode, and returns the contract instance a subscriber asked for,
+upcast from older versions. Every way a record can be bad raises a ``RejectedRecord`` whose
+``stage`` says which check refused it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bus.errors import (
     UnknownEventType,
 )
 from contracts import ContractError, Event, Registry, Upcasters, default_registry, default_upcasters
-from contracts.base import describe_errors
+from contracts.base import describe_errors, was_validated
 from contracts.export import schema_id
 
 DEFAULT_MAX_VALUE_BYTES = 1024 * 1024
@@ -96,12 +98,16 @@ class Codec:
         if self.registry.get(info.event_type, info.version) is not model:
             raise PublishError(f"{model.__name__} is not the registered {info.cloudevents_type}")
         value = orjson.dumps(event.model_dump(mode="json"))
-        try:
-            # Checks the bytes that leave the process, even for instances built without validation.
-            model.model_validate_json(value)
-        except ValidationError as exc:
-            problems = "; ".join(describe_errors(exc))
-            raise PublishError(f"{info.cloudevents_type} breaks its contract: {problems}") from None
+        if not was_validated(event):
+            # Built around validation (model_construct, a copy, a mutable value inside): check
+            # the bytes that leave the process. A validated, frozen instance needs no second look.
+            try:
+                model.model_validate_json(value)
+            except ValidationError as exc:
+                problems = "; ".join(describe_errors(exc))
+                raise PublishError(
+                    f"{info.cloudevents_type} breaks its contract: {problems}"
+                ) from None
         extensions = {"classification": info.classification.value}
         if info.handling_caveat:
             extensions["caveat"] = info.handling_caveat

@@ -27,6 +27,7 @@ CONTENT_TYPE_HEADER = "content-type"
 
 _REQUIRED = ("id", "source", "type")
 _OPTIONAL = ("time", "subject", "dataschema")
+_STANDARD = frozenset(_REQUIRED + _OPTIONAL)
 _EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
 # Deterministic ids for source adapters live in this namespace (a fixed, random UUID).
 _ID_NAMESPACE = uuid.UUID("5b4d3a6e-9f0c-4c55-8a1e-2f6e0c7d9b14")
@@ -78,32 +79,37 @@ def event_id(*, source: str, identity: str, cloudevents_type: str) -> str:
 def from_kafka(headers: Headers, value: bytes | None) -> Envelope:
     """Read a record in binary or structured content mode; raise ``InvalidEnvelope`` or
     ``NotJson`` naming what is wrong."""
-    text = _decode_headers(headers)
-    content_type = text.get(CONTENT_TYPE_HEADER, "")
+    attributes, content_type = _decode_headers(headers)
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == STRUCTURED or (_looks_structured(value) and "ce_specversion" not in text):
+    if media_type == STRUCTURED or ("specversion" not in attributes and _looks_structured(value)):
         return _structured(value)
     if value is None:
         raise InvalidEnvelope("the record has no value (a tombstone), so it carries no event")
     if media_type not in ("", JSON):
         raise InvalidEnvelope(f"content-type {content_type!r} is not {JSON} or {STRUCTURED}")
-    attributes = {name[3:]: v for name, v in text.items() if name.startswith("ce_")}
     return _envelope(attributes, value, where="header ce_")
 
 
-def _decode_headers(headers: Headers) -> dict[str, str]:
-    text: dict[str, str] = {}
+def _decode_headers(headers: Headers) -> tuple[dict[str, str], str]:
+    """The ``ce_`` attributes by lower-case name without the prefix, and the content type."""
+    attributes: dict[str, str] = {}
+    content_type: str | None = None
     for name, raw in headers:
         lowered = name.lower()
-        if not (lowered.startswith("ce_") or lowered == CONTENT_TYPE_HEADER):
+        is_attribute = lowered.startswith("ce_")
+        if not is_attribute and lowered != CONTENT_TYPE_HEADER:
             continue
-        if lowered in text:
+        if (lowered[3:] in attributes) if is_attribute else (content_type is not None):
             raise InvalidEnvelope(f"header {name!r} appears more than once")
         try:
-            text[lowered] = (raw or b"").decode("utf-8")
+            text = (raw or b"").decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidEnvelope(f"header {name!r} is not UTF-8") from None
-    return text
+        if is_attribute:
+            attributes[lowered[3:]] = text
+        else:
+            content_type = text
+    return attributes, content_type or ""
 
 
 def _looks_structured(value: bytes | None) -> bool:
@@ -157,7 +163,7 @@ def _envelope(attributes: dict[str, str], data: bytes, *, where: str) -> Envelop
             raise InvalidEnvelope(f"{where}time {attributes['time']!r} has no UTC offset")
     extensions = {}
     for name, value in attributes.items():
-        if name in _REQUIRED or name in _OPTIONAL:
+        if name in _STANDARD:
             continue
         if not _EXTENSION_NAME.fullmatch(name):
             raise InvalidEnvelope(

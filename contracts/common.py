@@ -19,7 +19,9 @@ from contracts.identifiers import Postcode, Uprn
 
 TEXT_PATTERN: Final = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]+$"
 """Published pattern for text: no C0/C1 control characters and no bidi override characters."""
-_FORBIDDEN: Final = re.compile(r"[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]")
+# Unicode category Cs is exactly U+D800-U+DFFF. One scan finds any character text refuses.
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+_REFUSED: Final = re.compile(r"[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\ud800-\udfff]")
 REFERENCE_PATTERN: Final = r"^[A-Z0-9][A-Z0-9/._-]{0,39}$"
 _REFERENCE: Final = re.compile(REFERENCE_PATTERN)
 LINE_MAX: Final = 100
@@ -35,14 +37,15 @@ def _text_cleaner(max_length: int) -> BeforeValidator:
             raise PydanticCustomError(
                 "text", f"text is too long ({len(value)} characters; at most {max_length})"
             )
-        if any(unicodedata.category(c) == "Cs" for c in value):
-            raise PydanticCustomError("text", "text contains an unpaired surrogate")
-        forbidden = _FORBIDDEN.search(value)
-        if forbidden is not None:
+        refused = _REFUSED.search(value)
+        if refused is not None:
+            # A surrogate anywhere is reported before a control or bidi character.
+            if _SURROGATE.search(value, refused.start()) is not None:
+                raise PydanticCustomError("text", "text contains an unpaired surrogate")
             raise PydanticCustomError(
                 "text",
                 f"text must not contain control or bidi override characters"
-                f" (found U+{ord(forbidden.group()):04X})",
+                f" (found U+{ord(refused.group()):04X})",
             )
         text = unicodedata.normalize("NFC", value).strip()
         if not text:
