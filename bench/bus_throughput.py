@@ -1,6 +1,7 @@
 """End-to-end throughput and publish-to-handle latency of the bus, against raw aiokafka.
 
-    .venv/bin/python -m bench.bus_throughput [--events N] [--batch B] [--bootstrap HOST:PORT]
+    .venv/bin/python -m bench.bus_throughput [--events N] [--batch B] [--rounds R]
+                                             [--bootstrap HOST:PORT]
 
 Both paths carry the same records: ~1 KB JSON values of a planning application (its free-text
 ``proposal`` padded) with the same CloudEvents headers, on fresh 3-partition topics. As in a
@@ -13,7 +14,9 @@ metrics and commits included); the raw path sends the pre-encoded records with
 reads them with an ``AIOKafkaConsumer`` that commits after each fetch. Throughput runs from the
 first send to the last event handled; latency from an event's ``ce_time`` (set when it is sent)
 to its handler (or the raw consumer) seeing it, both on the wall clock both processes share.
-CPU figures are each process's own CPU time per event. Kafka comes from GOVBUS_KAFKA_BOOTSTRAP
+CPU figures are each process's own CPU time per event. Both paths run ``R`` rounds (3 unless
+told), alternating which goes first, each on fresh topics; the round with the median throughput
+of each path is reported, and the ratio of those. Kafka comes from GOVBUS_KAFKA_BOOTSTRAP
 or the local cluster; a cluster the benchmark started is stopped again, and its topics deleted.
 """
 
@@ -27,9 +30,10 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing.synchronize import Event as ProcessEvent
 from queue import Empty
 from typing import Any, TypeVar
@@ -256,7 +260,14 @@ async def produce_raw(
         await producer.stop()
 
 
-def run_path(label: str, path: str, bootstrap: str, where: str, produce: Any, count: int) -> Result:
+def run_path(
+    label: str,
+    path: str,
+    bootstrap: str,
+    where: str,
+    produce: Callable[[], Coroutine[Any, Any, float]],
+    count: int,
+) -> Result:
     """Start the consumer process, wait until it has its partitions, produce, collect figures."""
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
@@ -296,41 +307,53 @@ def run_path(label: str, path: str, bootstrap: str, where: str, produce: Any, co
     )
 
 
-def compare(bootstrap: str, count: int, batch: int) -> tuple[Result, Result, int]:
-    """Run the raw path, then the bus path, on fresh topics; return both and the value size."""
+def compare(
+    bootstrap: str, count: int, batch: int, rounds: int
+) -> tuple[list[Result], list[Result], int]:
+    """Run both paths ``rounds`` times, alternating which goes first, each on fresh topics;
+    return the raw and the bus results and the value size."""
     run = uuid.uuid4().hex[:10]
-    prefix = f"bench.{run}.bus."
-    codec = Codec(source=SOURCE, topic_prefix=prefix)
-    raw_topic = f"bench.{run}.raw.{CONTRACT.contract.topic}"
-    topics = [codec.topic_for(CONTRACT), raw_topic]
-    asyncio.run(create_topics(bootstrap, topics))
-    try:
-        events = publications(count)
+    events = publications(count)
+    raws: list[Result] = []
+    buses: list[Result] = []
+    value_bytes = 0
+    for number in range(rounds):
+        prefix = f"bench.{run}.{number}.bus."
+        codec = Codec(source=SOURCE, topic_prefix=prefix)
+        raw_topic = f"bench.{run}.{number}.raw.{CONTRACT.contract.topic}"
+        topics = [codec.topic_for(CONTRACT), raw_topic]
         records = [
             codec.encode(p.event, key=p.key, event_id=p.event_id or "", time=p.time) for p in events
         ]
-        raw = run_path(
-            "raw aiokafka",
-            "raw",
-            bootstrap,
-            raw_topic,
-            lambda: produce_raw(bootstrap, raw_topic, records, batch),
-            count,
-        )
-        bus = run_path(
-            "govbus bus",
-            "bus",
-            bootstrap,
-            prefix,
-            lambda: produce_bus(bootstrap, codec, events, batch),
-            count,
-        )
-    finally:
-        asyncio.run(delete_topics(bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]))
-    return raw, bus, len(records[0].value)
+        value_bytes = len(records[0].value)
+
+        send_raw = partial(produce_raw, bootstrap, raw_topic, records, batch)
+        send_bus = partial(produce_bus, bootstrap, codec, events, batch)
+        paths = [
+            ("raw aiokafka", "raw", raw_topic, send_raw, raws),
+            ("govbus bus", "bus", prefix, send_bus, buses),
+        ]
+        if number % 2:
+            paths.reverse()
+        asyncio.run(create_topics(bootstrap, topics))
+        try:
+            for label, path, where, produce, results in paths:
+                results.append(run_path(label, path, bootstrap, where, produce, count))
+        finally:
+            asyncio.run(delete_topics(bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]))
+    return raws, buses, value_bytes
 
 
-def report(raw: Result, bus: Result, *, value_bytes: int, batch: int, bootstrap: str) -> None:
+def median_result(results: list[Result]) -> Result:
+    """The result of the round with the median throughput (the lower middle one if even)."""
+    ranked = sorted(results, key=lambda result: result.events_per_s)
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def report(
+    raws: list[Result], buses: list[Result], *, value_bytes: int, batch: int, bootstrap: str
+) -> None:
+    raw, bus = median_result(raws), median_result(buses)
     print(
         f"{raw.events} events of {value_bytes} B JSON values, batches of {batch}, "
         f"{PARTITIONS} partitions, acks=all, Kafka at {bootstrap}"
@@ -339,6 +362,13 @@ def report(raw: Result, bus: Result, *, value_bytes: int, batch: int, bootstrap:
         "producer in this process, consumer in its own process; events/s from the first send "
         "to the last event handled; latency from ce_time (set at send) to handling"
     )
+    for number, (one_raw, one_bus) in enumerate(zip(raws, buses, strict=True), start=1):
+        print(
+            f"  round {number}: raw {one_raw.events_per_s:,.0f} events/s, "
+            f"bus {one_bus.events_per_s:,.0f} events/s, "
+            f"bus/raw {one_bus.events_per_s / one_raw.events_per_s:.2f}"
+        )
+    print(f"median round of {len(raws)}:")
     print(raw.line())
     print(bus.line())
     ratio = bus.events_per_s / raw.events_per_s
@@ -347,18 +377,19 @@ def report(raw: Result, bus: Result, *, value_bytes: int, batch: int, bootstrap:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.bus_throughput", description=__doc__)
-    parser.add_argument("--events", type=int, default=20_000, help="events per path")
+    parser.add_argument("--events", type=int, default=20_000, help="events per path and round")
     parser.add_argument("--batch", type=int, default=500, help="events per publish_many")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of both paths")
     parser.add_argument("--bootstrap", help="Kafka to use (default: GOVBUS_KAFKA_BOOTSTRAP)")
     args = parser.parse_args(argv)
-    if args.events < 100 or args.batch < 1:
-        parser.error("--events must be at least 100 and --batch at least 1")
+    if args.events < 100 or args.batch < 1 or args.rounds < 1:
+        parser.error("--events must be at least 100, --batch and --rounds at least 1")
     logging.basicConfig(level=logging.ERROR)  # the client's notes while topics are created
     cluster = LocalKafka(Settings(kafka_bootstrap=args.bootstrap) if args.bootstrap else Settings())
     started = cluster.up(nodes=1)
     try:
-        raw, bus, value_bytes = compare(started.bootstrap, args.events, args.batch)
-        report(raw, bus, value_bytes=value_bytes, batch=args.batch, bootstrap=started.bootstrap)
+        raws, buses, value_bytes = compare(started.bootstrap, args.events, args.batch, args.rounds)
+        report(raws, buses, value_bytes=value_bytes, batch=args.batch, bootstrap=started.bootstrap)
     finally:
         if started.started_nodes:
             cluster.down()

@@ -77,6 +77,7 @@ class Codec:
         self.registry = registry
         self.upcasters = upcasters
         self.topic_prefix = topic_prefix
+        self._known: dict[str, type[Event]] = {}  # models by CloudEvents type, as looked up
 
     def topic_for(self, model: type[Event]) -> str:
         """The Kafka topic of a contract version, with this deployment's prefix if any."""
@@ -149,11 +150,15 @@ class Codec:
             raise OversizedRecord(f"value is {len(value)} bytes; the limit is {max_value_bytes}")
         envelope = from_kafka(headers, value)
         wanted = want.contract
-        try:
-            model = self.registry.by_cloudevents_type(envelope.type)
-        except ContractError:
-            shown = envelope.type[:200]
-            raise UnknownEventType(f"ce_type {shown!r} is not a known contract") from None
+        model = self._known.get(envelope.type)
+        if model is None:
+            try:
+                model = self.registry.by_cloudevents_type(envelope.type)
+            except ContractError:
+                shown = envelope.type[:200]
+                raise UnknownEventType(f"ce_type {shown!r} is not a known contract") from None
+            # Registrations are never replaced or removed, so a type found stays found.
+            self._known[envelope.type] = model
         info = model.contract
         if info.event_type != wanted.event_type or info.version > wanted.version:
             raise UnknownEventType(
@@ -166,7 +171,9 @@ class Codec:
         if not isinstance(data, dict):
             raise ContractViolation(f"{info.cloudevents_type} data must be a JSON object")
         try:
-            event = self.upcasters.upcast(model.from_consumed(data), to_version=wanted.version)
+            event: Event = model.from_consumed(data)
+            if info.version != wanted.version:
+                event = self.upcasters.upcast(event, to_version=wanted.version)
         except ContractError as exc:
             raise ContractViolation(str(exc)) from None
         return Decoded(envelope=envelope, event=event, published_version=info.version)

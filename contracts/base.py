@@ -28,9 +28,9 @@ import re
 import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from enum import Enum, StrEnum
-from typing import Any, ClassVar, Final, Self, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Final, Literal, Self, Union, get_args, get_origin
 from uuid import UUID
 
 from pydantic import (
@@ -227,26 +227,54 @@ def was_validated(instance: ContractModel) -> bool:
     True for instances built by validation (the constructor, `model_validate`, `from_consumed`)
     from plain data or from other validated instances. False for instances built around
     validation (`model_construct`), for copies and unpickled instances, and for instances holding
-    a mutable container, a non-finite float or a value of a type not known to be immutable.
+    an instance that was not validated, a non-finite float, a mutable container such as a list,
+    or a value of a type not known to be immutable.
     """
     if getattr(instance, "_govbus_validated", False) is not True:
         return False
-    return all(_settled(value) for value in instance.__dict__.values())
+    kind = type(instance)
+    try:
+        watched = _WATCHED[kind]
+    except KeyError:
+        watched = _WATCHED[kind] = tuple(
+            name for name, field in kind.model_fields.items() if not _fixed(field.annotation)
+        )
+    values = instance.__dict__
+    return all(_settled(values[name]) for name in watched)
 
 
-_SCALARS: Final = frozenset({str, int, bool, type(None), date, datetime, time, timedelta, UUID})
+# Values of these types cannot change once validated (bool and datetime included).
+_IMMUTABLE: Final = (str, int, bytes, date, time, timedelta, UUID, Enum, type(None))
+# Per model, the fields whose values `was_validated` looks into: the others are of a type that
+# validation only fills with immutable values.
+_WATCHED: Final[dict[type[ContractModel], tuple[str, ...]]] = {}
+
+
+def _fixed(annotation: Any) -> bool:
+    """Whether every value validated as ``annotation`` is immutable and needs no second look."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _fixed(get_args(annotation)[0])
+    if origin is Literal:
+        return True
+    if origin is Union or isinstance(annotation, types.UnionType):
+        return all(_fixed(arg) for arg in get_args(annotation))
+    if origin is tuple or origin is frozenset:
+        return all(_fixed(arg) for arg in get_args(annotation) if arg is not ...)
+    if origin is not None or not isinstance(annotation, type):
+        return False
+    return annotation is not float and issubclass(annotation, _IMMUTABLE)
 
 
 def _settled(value: object) -> bool:
     """Whether a field value is validated and immutable all the way down."""
-    kind = type(value)
-    if kind in _SCALARS or isinstance(value, Enum):
-        return True
-    if kind is float:
-        return math.isfinite(value)  # type: ignore[arg-type] # JSON has no NaN or infinity
-    if kind is tuple or kind is frozenset:
-        return all(_settled(item) for item in value)  # type: ignore[attr-defined]
-    return isinstance(value, ContractModel) and was_validated(value)
+    if isinstance(value, ContractModel):
+        return was_validated(value)
+    if isinstance(value, float):
+        return math.isfinite(value)  # JSON has no NaN or infinity: dumping would change it
+    if isinstance(value, tuple | frozenset):
+        return all(_settled(item) for item in value)
+    return isinstance(value, _IMMUTABLE)
 
 
 class Event(ContractModel):
