@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from bus.envelope import Envelope, Headers, from_kafka
+from bus.envelope import BinaryHeaders, Envelope, Headers, from_kafka
 from bus.errors import (
     ContractViolation,
     NotJson,
@@ -55,12 +55,24 @@ class Decoded:
     published_version: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Publishing:
+    """What every record of one registered contract version shares."""
+
+    topic: str
+    headers: BinaryHeaders
+    event_type: str
+    version: int
+
+
 class Codec:
     """Encodes and decodes govbus events for one process.
 
     ``source`` is the CloudEvents ``source`` of everything this process publishes, e.g.
     ``urn:govbus:gro:register-office``. The registry and upcasters default to the catalogue's.
     ``topic_prefix`` (e.g. ``staging.``) lets several environments share one Kafka cluster.
+    These are fixed once the codec is built: it prepares the shared headers of each contract
+    version on its first encode.
     """
 
     def __init__(
@@ -78,6 +90,7 @@ class Codec:
         self.upcasters = upcasters
         self.topic_prefix = topic_prefix
         self._known: dict[str, type[Event]] = {}  # models by CloudEvents type, as looked up
+        self._publishing: dict[type[Event], _Publishing] = {}
 
     def topic_for(self, model: type[Event]) -> str:
         """The Kafka topic of a contract version, with this deployment's prefix if any."""
@@ -95,9 +108,7 @@ class Codec:
     ) -> OutgoingRecord:
         """The record for ``event``; raises ``PublishError`` if it breaks its contract."""
         model = type(event)
-        info = model.contract
-        if self.registry.get(info.event_type, info.version) is not model:
-            raise PublishError(f"{model.__name__} is not the registered {info.cloudevents_type}")
+        publishing = self._publishing.get(model) or self._prepare(model)
         value = orjson.dumps(event.model_dump(mode="json"))
         if not was_validated(event):
             # Built around validation (model_construct, a copy, a mutable value inside): check
@@ -107,31 +118,43 @@ class Codec:
             except ValidationError as exc:
                 problems = "; ".join(describe_errors(exc))
                 raise PublishError(
-                    f"{info.cloudevents_type} breaks its contract: {problems}"
+                    f"{model.contract.cloudevents_type} breaks its contract: {problems}"
                 ) from None
+        headers = publishing.headers.headers(
+            id=event_id,
+            time=time or datetime.now(UTC),
+            subject=subject,
+            extensions={"traceparent": traceparent} if traceparent else None,
+        )
+        return OutgoingRecord(
+            topic=publishing.topic,
+            key=key.encode(),
+            value=value,
+            headers=headers,
+            event_id=event_id,
+            event_type=publishing.event_type,
+            version=publishing.version,
+        )
+
+    def _prepare(self, model: type[Event]) -> _Publishing:
+        """What every record of ``model`` shares; raises ``PublishError`` if not registered."""
+        info = model.contract
+        if self.registry.get(info.event_type, info.version) is not model:
+            raise PublishError(f"{model.__name__} is not the registered {info.cloudevents_type}")
         extensions = {"classification": info.classification.value}
         if info.handling_caveat:
             extensions["caveat"] = info.handling_caveat
-        if traceparent:
-            extensions["traceparent"] = traceparent
-        envelope = Envelope(
-            id=event_id,
+        headers = BinaryHeaders(
             source=self.source,
             type=info.cloudevents_type,
-            time=time or datetime.now(UTC),
-            subject=subject,
             dataschema=schema_id(model),
             extensions=extensions,
         )
-        return OutgoingRecord(
-            topic=self.topic_for(model),
-            key=key.encode(),
-            value=value,
-            headers=envelope.headers(),
-            event_id=event_id,
-            event_type=info.event_type,
-            version=info.version,
+        # Registrations are never replaced or removed, so a registered model stays registered.
+        self._publishing[model] = publishing = _Publishing(
+            self.topic_for(model), headers, info.event_type, info.version
         )
+        return publishing
 
     def decode(
         self,

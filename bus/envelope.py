@@ -25,6 +25,8 @@ JSON = "application/json"
 STRUCTURED = "application/cloudevents+json"
 CONTENT_TYPE_HEADER = "content-type"
 
+_SPEC_VERSION_HEADER = ("ce_specversion", SPEC_VERSION.encode())
+_CONTENT_TYPE_JSON = (CONTENT_TYPE_HEADER, JSON.encode())
 _REQUIRED = ("id", "source", "type")
 _OPTIONAL = ("time", "subject", "dataschema")
 _STANDARD = frozenset(_REQUIRED + _OPTIONAL)
@@ -50,20 +52,46 @@ class Envelope:
 
     def headers(self) -> list[tuple[str, bytes]]:
         """The Kafka headers of this event in binary content mode."""
-        headers = [
-            ("ce_specversion", b"1.0"),
-            ("ce_id", self.id.encode()),
-            ("ce_source", self.source.encode()),
-            ("ce_type", self.type.encode()),
-        ]
-        if self.time is not None:
-            headers.append(("ce_time", self.time.isoformat().encode()))
-        if self.subject is not None:
-            headers.append(("ce_subject", self.subject.encode()))
-        if self.dataschema is not None:
-            headers.append(("ce_dataschema", self.dataschema.encode()))
-        headers += [(f"ce_{name}", value.encode()) for name, value in self.extensions.items()]
-        headers.append((CONTENT_TYPE_HEADER, JSON.encode()))
+        template = BinaryHeaders(
+            source=self.source,
+            type=self.type,
+            dataschema=self.dataschema,
+            extensions=self.extensions,
+        )
+        return template.headers(id=self.id, time=self.time, subject=self.subject)
+
+
+class BinaryHeaders:
+    """The binary-mode headers of events that share their source, type, data schema and
+    extensions: those are encoded once, the id, time and subject of each event when it is sent.
+    Headers come in the order ``Envelope.headers`` documents by using this class."""
+
+    def __init__(
+        self, *, source: str, type: str, dataschema: str | None, extensions: Mapping[str, str]
+    ) -> None:
+        self._shared = (("ce_source", source.encode()), ("ce_type", type.encode()))
+        after = [] if dataschema is None else [("ce_dataschema", dataschema.encode())]
+        after += [(f"ce_{name}", value.encode()) for name, value in extensions.items()]
+        self._after = tuple(after)
+
+    def headers(
+        self,
+        *,
+        id: str,
+        time: datetime | None,
+        subject: str | None = None,
+        extensions: Mapping[str, str] | None = None,
+    ) -> list[tuple[str, bytes]]:
+        """The headers of one event; ``extensions`` come after the shared ones."""
+        headers = [_SPEC_VERSION_HEADER, ("ce_id", id.encode()), *self._shared]
+        if time is not None:
+            headers.append(("ce_time", time.isoformat().encode()))
+        if subject is not None:
+            headers.append(("ce_subject", subject.encode()))
+        headers += self._after
+        if extensions:
+            headers += [(f"ce_{name}", value.encode()) for name, value in extensions.items()]
+        headers.append(_CONTENT_TYPE_JSON)
         return headers
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import orjson
 import pytest
 
 from bus.codec import Codec
+from bus.envelope import Envelope
 from bus.errors import ContractViolation, NotJson, OversizedRecord, PublishError, UnknownEventType
 from contracts import Event, default_registry
 from contracts.catalogue.gro import BirthRegisteredV1, DeathRegisteredV1, DeathRegisteredV2
@@ -150,3 +154,29 @@ def test_values_that_are_not_strict_json_are_refused_as_not_json(value: bytes) -
     with pytest.raises(NotJson) as caught:
         CODEC.decode(headers, value, want=DeathRegisteredV1)
     assert caught.value.stage == "json"
+
+
+def test_encoded_headers_are_the_envelope_in_binary_mode() -> None:
+    """Records carry exactly the headers of their envelope, subject and traceparent included."""
+    event = DeathRegisteredV1.example_event()
+    sent_at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    record = CODEC.encode(
+        event, key="k", event_id="id-9", subject="death/9", time=sent_at, traceparent=traceparent
+    )
+    envelope = Envelope(
+        id="id-9",
+        source="urn:govbus:test",
+        type=DEATH,
+        time=sent_at,
+        subject="death/9",
+        dataschema="urn:govbus:contract:uk.gov.gro.death-registered:v1",
+        extensions={
+            "classification": "OFFICIAL",
+            "caveat": "SENSITIVE",
+            "traceparent": traceparent,
+        },
+    )
+    assert record.headers == envelope.headers()
+    decoded = CODEC.decode(record.headers, record.value, want=DeathRegisteredV1)
+    assert decoded.envelope == replace(envelope, data=record.value)
