@@ -30,6 +30,10 @@ _CONTENT_TYPE_JSON = (CONTENT_TYPE_HEADER, JSON.encode())
 _REQUIRED = ("id", "source", "type")
 _OPTIONAL = ("time", "subject", "dataschema")
 _STANDARD = frozenset(_REQUIRED + _OPTIONAL)
+_CONTENT_TYPE = CONTENT_TYPE_HEADER.upper()  # stands for the content type among attributes
+# Header names as govbus writes them, looked up as they are; any other spelling is lower-cased.
+_USUAL = {f"ce_{name}": name for name in ("specversion", *_STANDARD, "classification", "caveat")}
+_USUAL[CONTENT_TYPE_HEADER] = _CONTENT_TYPE
 _EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
 # Deterministic ids for source adapters live in this namespace (a fixed, random UUID).
 _ID_NAMESPACE = uuid.UUID("5b4d3a6e-9f0c-4c55-8a1e-2f6e0c7d9b14")
@@ -123,20 +127,25 @@ def _decode_headers(headers: Headers) -> tuple[dict[str, str], str]:
     attributes: dict[str, str] = {}
     content_type: str | None = None
     for name, raw in headers:
-        lowered = name.lower()
-        is_attribute = lowered.startswith("ce_")
-        if not is_attribute and lowered != CONTENT_TYPE_HEADER:
-            continue
-        if (lowered[3:] in attributes) if is_attribute else (content_type is not None):
+        attribute = _USUAL.get(name)
+        if attribute is None:
+            lowered = name.lower()
+            if lowered.startswith("ce_"):
+                attribute = lowered[3:]
+            elif lowered == CONTENT_TYPE_HEADER:
+                attribute = _CONTENT_TYPE
+            else:
+                continue
+        if (content_type is not None) if attribute is _CONTENT_TYPE else (attribute in attributes):
             raise InvalidEnvelope(f"header {name!r} appears more than once")
         try:
             text = (raw or b"").decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidEnvelope(f"header {name!r} is not UTF-8") from None
-        if is_attribute:
-            attributes[lowered[3:]] = text
-        else:
+        if attribute is _CONTENT_TYPE:
             content_type = text
+        else:
+            attributes[attribute] = text
     return attributes, content_type or ""
 
 
