@@ -159,14 +159,16 @@ async def consume_bus(bootstrap: str, prefix: str, count: int, ready: ProcessEve
     subscription = Subscription(
         name=f"bench-{uuid.uuid4().hex[:8]}", contract=CONTRACT, handler=handle
     )
-    subscriber = Subscriber(
-        subscription,
-        bootstrap=bootstrap,
-        codec=codec,
-        on_ready=lambda is_ready, _: ready.set() if is_ready else None,
-    )
+    started = 0.0  # CPU time when the partitions were assigned, as for the raw consumer
+
+    def on_ready(is_ready: bool, detail: str) -> None:
+        nonlocal started
+        if is_ready and not ready.is_set():
+            started = time.process_time()
+            ready.set()
+
+    subscriber = Subscriber(subscription, bootstrap=bootstrap, codec=codec, on_ready=on_ready)
     running = asyncio.create_task(subscriber.run())
-    started = time.process_time()
     try:
         await asyncio.wait_for(all_handled.wait(), DEADLINE_S)
         cpu = time.process_time() - started
@@ -229,22 +231,35 @@ def consumer_process(
 # --- producers, in this process ---------------------------------------------------------------
 
 
-async def produce_bus(bootstrap: str, codec: Codec, events: list[Publication], batch: int) -> float:
-    """Publish with the bus's Publisher in batches; return when the last ack arrived."""
+@dataclass(frozen=True, slots=True)
+class Produced:
+    """What a producer reports: its first send, its last acknowledgement and its CPU time."""
+
+    first_send: float  # wall clock, seconds since the epoch
+    last_ack: float
+    cpu_s: float
+
+
+async def produce_bus(
+    bootstrap: str, codec: Codec, events: list[Publication], batch: int
+) -> Produced:
+    """Publish with the bus's Publisher in batches, timed from the first send (after start)."""
     async with Publisher(bootstrap=bootstrap, codec=codec, name="bench") as publisher:
+        started, cpu = time.time(), time.process_time()
         for chunk in chunks(events, batch):
             await publisher.publish_many(chunk)
-        return time.time()
+        return Produced(started, time.time(), time.process_time() - cpu)
 
 
 async def produce_raw(
     bootstrap: str, topic: str, records: list[OutgoingRecord], batch: int
-) -> float:
+) -> Produced:
     """Send the pre-encoded records with ``ce_time`` set to each batch's send time."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **SAFE_PRODUCER)
     at = [name for name, _ in records[0].headers].index("ce_time")
     await producer.start()
     try:
+        started, cpu = time.time(), time.process_time()
         for chunk in chunks(records, batch):
             stamp = ("ce_time", datetime.now(UTC).isoformat().encode())
             futures = []
@@ -255,7 +270,7 @@ async def produce_raw(
                     await producer.send(topic, record.value, key=record.key, headers=headers)
                 )
             await asyncio.gather(*futures)
-        return time.time()
+        return Produced(started, time.time(), time.process_time() - cpu)
     finally:
         await producer.stop()
 
@@ -265,7 +280,7 @@ def run_path(
     path: str,
     bootstrap: str,
     where: str,
-    produce: Callable[[], Coroutine[Any, Any, float]],
+    produce: Callable[[], Coroutine[Any, Any, Produced]],
     count: int,
 ) -> Result:
     """Start the consumer process, wait until it has its partitions, produce, collect figures."""
@@ -281,10 +296,7 @@ def run_path(
     try:
         if not ready.wait(READY_TIMEOUT_S):
             raise RuntimeError(f"the {path} consumer was not assigned partitions in time")
-        cpu_before = time.process_time()
-        started = time.time()
-        acked = asyncio.run(produce())
-        producer_cpu = time.process_time() - cpu_before
+        produced = asyncio.run(produce())
         try:
             consumed = results.get(timeout=DEADLINE_S)
         except Empty:
@@ -299,10 +311,10 @@ def run_path(
     return Result(
         label,
         len(consumed.latencies_s),
-        consumed.last_handled - started,
-        acked - started,
+        consumed.last_handled - produced.first_send,
+        produced.last_ack - produced.first_send,
         consumed.latencies_s,
-        producer_cpu,
+        produced.cpu_s,
         consumed.cpu_s,
     )
 
