@@ -1,16 +1,23 @@
 """End-to-end throughput and publish-to-handle latency of the bus, against raw aiokafka.
 
-    .venv/bin/python -m bench.bus_throughput [--events N] [--batch B] [--bootstrap HOST:PORT]
+    .venv/bin/python -m bench.bus_throughput [--events N] [--batch B] [--rounds R]
+                                             [--bootstrap HOST:PORT]
 
 Both paths carry the same records: ~1 KB JSON values of a planning application (its free-text
-``proposal`` padded) with the same CloudEvents headers, on fresh 3-partition topics, while a
-consumer reads them in the same run. The bus path publishes with ``Publisher.publish_many`` in
-batches (encoding and validating each event) and handles them with a ``Subscriber`` whose
-handler does nothing; the raw path sends the pre-encoded records with ``AIOKafkaProducer``
-(the bus's ``SAFE_PRODUCER`` settings) and reads them with an ``AIOKafkaConsumer`` that commits
-after each fetch. Latency runs from handing a batch to the producer to the handler (or the raw
-consumer) seeing the event. Kafka comes from GOVBUS_KAFKA_BOOTSTRAP or the local cluster; a
-cluster the benchmark started is stopped again, and its topics are deleted.
+``proposal`` padded) with the same CloudEvents headers, on fresh 3-partition topics. As in a
+deployment, the consumer runs in its own process, started and assigned its partitions before
+the first send; the producer runs in this process. The bus path publishes with
+``Publisher.publish_many`` in batches (encoding each event, checked against its contract) and
+handles them with a ``Subscriber`` whose handler does nothing (decoding, validating, dedup,
+metrics and commits included); the raw path sends the pre-encoded records with
+``AIOKafkaProducer`` (the bus's ``SAFE_PRODUCER`` settings), stamping ``ce_time`` per batch, and
+reads them with an ``AIOKafkaConsumer`` that commits after each fetch. Throughput runs from the
+first send to the last event handled; latency from an event's ``ce_time`` (set when it is sent)
+to its handler (or the raw consumer) seeing it, both on the wall clock both processes share.
+CPU figures are each process's own CPU time per event. Both paths run ``R`` rounds (3 unless
+told), alternating which goes first, each on fresh topics; the round with the median throughput
+of each path is reported, and the ratio of those. Kafka comes from GOVBUS_KAFKA_BOOTSTRAP
+or the local cluster; a cluster the benchmark started is stopped again, and its topics deleted.
 """
 
 from __future__ import annotations
@@ -18,13 +25,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from datetime import UTC, datetime
+from functools import partial
+from multiprocessing.synchronize import Event as ProcessEvent
+from queue import Empty
+from typing import Any, TypeVar
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -41,18 +53,31 @@ CONTRACT = default_registry.by_cloudevents_type("uk.gov.council.planning-applica
 VALUE_BYTES = 1024
 PARTITIONS = 3
 DEADLINE_S = 600.0
+READY_TIMEOUT_S = 120.0
+SOURCE = "urn:govbus:bench"
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class Consumed:
+    """What a consumer process reports: when it handled the last event, and each latency."""
+
+    last_handled: float  # wall clock, seconds since the epoch
+    latencies_s: list[float]
+    cpu_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
-    """One path's figures: events delivered end to end, and latency percentiles."""
+    """One path's figures: events delivered end to end, latency percentiles and CPU time."""
 
     label: str
     events: int
     seconds: float  # from the first send to the last event handled
     publish_seconds: float  # from the first send to the last acknowledgement
     latencies_s: list[float]
+    producer_cpu_s: float
+    consumer_cpu_s: float
 
     @property
     def events_per_s(self) -> float:
@@ -63,11 +88,14 @@ class Result:
         return cuts[percent - 1] * 1000
 
     def line(self) -> str:
+        per_event = 1e6 / self.events
         return (
             f"{self.label:<13} {self.events_per_s:>9,.0f} events/s   "
             f"p50 {self.percentile_ms(50):7.1f} ms   p99 {self.percentile_ms(99):7.1f} ms   "
             f"({self.events} events in {self.seconds:.2f} s; "
-            f"all acked after {self.publish_seconds:.2f} s)"
+            f"all acked after {self.publish_seconds:.2f} s; CPU per event: producer "
+            f"{self.producer_cpu_s * per_event:.0f} us, consumer "
+            f"{self.consumer_cpu_s * per_event:.0f} us)"
         )
 
 
@@ -110,49 +138,48 @@ async def delete_topics(bootstrap: str, names: list[str]) -> None:
         await admin.close()
 
 
-async def run_bus(bootstrap: str, codec: Codec, events: list[Publication], batch: int) -> Result:
-    """Publish with the bus's Publisher and handle with its Subscriber; time both together."""
-    sent_at: dict[str, float] = {}
+# --- consumer processes ---------------------------------------------------------------------
+
+
+async def consume_bus(bootstrap: str, prefix: str, count: int, ready: ProcessEvent) -> Consumed:
+    """Handle ``count`` events with a ``Subscriber`` whose handler only notes the latency."""
     latencies: list[float] = []
     all_handled = asyncio.Event()
+    last = 0.0
 
     async def handle(event: Event, delivery: Delivery) -> None:
-        latencies.append(time.perf_counter() - sent_at[delivery.envelope.id])
-        if len(latencies) == len(events):
+        nonlocal last
+        last = time.time()
+        assert delivery.envelope.time is not None  # encode always sets ce_time
+        latencies.append(last - delivery.envelope.time.timestamp())
+        if len(latencies) == count:
             all_handled.set()
 
+    codec = Codec(source=SOURCE, topic_prefix=prefix)
     subscription = Subscription(
         name=f"bench-{uuid.uuid4().hex[:8]}", contract=CONTRACT, handler=handle
     )
-    assigned = asyncio.Event()
-    subscriber = Subscriber(
-        subscription,
-        bootstrap=bootstrap,
-        codec=codec,
-        on_ready=lambda ready, _: assigned.set() if ready else None,
-    )
+    started = 0.0  # CPU time when the partitions were assigned, as for the raw consumer
+
+    def on_ready(is_ready: bool, detail: str) -> None:
+        nonlocal started
+        if is_ready and not ready.is_set():
+            started = time.process_time()
+            ready.set()
+
+    subscriber = Subscriber(subscription, bootstrap=bootstrap, codec=codec, on_ready=on_ready)
     running = asyncio.create_task(subscriber.run())
     try:
-        await asyncio.wait_for(assigned.wait(), 60)
-        async with Publisher(bootstrap=bootstrap, codec=codec, name="bench") as publisher:
-            started = time.perf_counter()
-            for chunk in chunks(events, batch):
-                stamp = time.perf_counter()
-                for publication in chunk:
-                    sent_at[publication.event_id or ""] = stamp
-                await publisher.publish_many(chunk)
-            published = time.perf_counter() - started
-            await asyncio.wait_for(all_handled.wait(), DEADLINE_S)
-            elapsed = time.perf_counter() - started
+        await asyncio.wait_for(all_handled.wait(), DEADLINE_S)
+        cpu = time.process_time() - started
     finally:
         subscriber.stop()
         await running
-    return Result("govbus bus", len(latencies), elapsed, published, latencies)
+    return Consumed(last, latencies, cpu)
 
 
-async def run_raw(bootstrap: str, topic: str, records: list[OutgoingRecord], batch: int) -> Result:
-    """Send the same records with a raw producer and read them with a raw consumer."""
-    sent_at: dict[bytes, float] = {}
+async def consume_raw(bootstrap: str, topic: str, count: int, ready: ProcessEvent) -> Consumed:
+    """Read ``count`` records with a raw consumer, committing after each fetch."""
     latencies: list[float] = []
     consumer = AIOKafkaConsumer(
         topic,
@@ -161,66 +188,199 @@ async def run_raw(bootstrap: str, topic: str, records: list[OutgoingRecord], bat
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **SAFE_PRODUCER)
-
-    async def consume() -> None:
-        while len(latencies) < len(records):
-            fetched = await consumer.getmany(timeout_ms=200, max_records=1000)
-            now = time.perf_counter()
-            for part in fetched.values():
-                latencies.extend(now - sent_at[record.key] for record in part)
-            if fetched:
-                await consumer.commit()
-
+    last = 0.0
     try:
         await consumer.start()
-        await producer.start()
         while not consumer.assignment():
             await consumer.getmany(timeout_ms=100)
-        reading = asyncio.create_task(consume())
-        started = time.perf_counter()
+        ready.set()
+        started = time.process_time()
+        while len(latencies) < count:
+            fetched = await consumer.getmany(timeout_ms=200, max_records=1000)
+            last = time.time()
+            for part in fetched.values():
+                latencies.extend(last - _sent_at(record.headers) for record in part)
+            if fetched:
+                await consumer.commit()
+        cpu = time.process_time() - started
+    finally:
+        await consumer.stop()
+    return Consumed(last, latencies, cpu)
+
+
+def _sent_at(headers: Any) -> float:
+    for name, value in headers:
+        if name == "ce_time":
+            return datetime.fromisoformat(value.decode()).timestamp()
+    raise ValueError("a benchmark record has no ce_time header")
+
+
+def consumer_process(
+    path: str, bootstrap: str, where: str, count: int, ready: ProcessEvent, results: Any
+) -> None:
+    """Entry point of a consumer process: consume, then put a ``Consumed`` (or an error)."""
+    logging.basicConfig(level=logging.ERROR)
+    consume = consume_bus if path == "bus" else consume_raw
+    try:
+        results.put(asyncio.run(consume(bootstrap, where, count, ready)))
+    except BaseException as exc:
+        results.put(RuntimeError(f"{path} consumer failed: {exc!r}"))
+        raise
+
+
+# --- producers, in this process ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Produced:
+    """What a producer reports: its first send, its last acknowledgement and its CPU time."""
+
+    first_send: float  # wall clock, seconds since the epoch
+    last_ack: float
+    cpu_s: float
+
+
+async def produce_bus(
+    bootstrap: str, codec: Codec, events: list[Publication], batch: int
+) -> Produced:
+    """Publish with the bus's Publisher in batches, timed from the first send (after start)."""
+    async with Publisher(bootstrap=bootstrap, codec=codec, name="bench") as publisher:
+        started, cpu = time.time(), time.process_time()
+        for chunk in chunks(events, batch):
+            await publisher.publish_many(chunk)
+        return Produced(started, time.time(), time.process_time() - cpu)
+
+
+async def produce_raw(
+    bootstrap: str, topic: str, records: list[OutgoingRecord], batch: int
+) -> Produced:
+    """Send the pre-encoded records with ``ce_time`` set to each batch's send time."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **SAFE_PRODUCER)
+    at = [name for name, _ in records[0].headers].index("ce_time")
+    await producer.start()
+    try:
+        started, cpu = time.time(), time.process_time()
         for chunk in chunks(records, batch):
-            stamp = time.perf_counter()
+            stamp = ("ce_time", datetime.now(UTC).isoformat().encode())
             futures = []
             for record in chunk:
-                sent_at[record.key] = stamp
+                headers = record.headers.copy()
+                headers[at] = stamp
                 futures.append(
-                    await producer.send(topic, record.value, key=record.key, headers=record.headers)
+                    await producer.send(topic, record.value, key=record.key, headers=headers)
                 )
             await asyncio.gather(*futures)
-        published = time.perf_counter() - started
-        await asyncio.wait_for(reading, DEADLINE_S)
-        elapsed = time.perf_counter() - started
+        return Produced(started, time.time(), time.process_time() - cpu)
     finally:
         await producer.stop()
-        await consumer.stop()
-    return Result("raw aiokafka", len(latencies), elapsed, published, latencies)
 
 
-async def compare(bootstrap: str, count: int, batch: int) -> tuple[Result, Result, int]:
-    """Run the raw path, then the bus path, on fresh topics; return both and the value size."""
-    run = uuid.uuid4().hex[:10]
-    codec = Codec(source="urn:govbus:bench", topic_prefix=f"bench.{run}.bus.")
-    raw_topic = f"bench.{run}.raw.{CONTRACT.contract.topic}"
-    topics = [codec.topic_for(CONTRACT), raw_topic]
-    await create_topics(bootstrap, topics)
+def run_path(
+    label: str,
+    path: str,
+    bootstrap: str,
+    where: str,
+    produce: Callable[[], Coroutine[Any, Any, Produced]],
+    count: int,
+) -> Result:
+    """Start the consumer process, wait until it has its partitions, produce, collect figures."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    results = context.Queue()
+    consumer = context.Process(
+        target=consumer_process,
+        args=(path, bootstrap, where, count, ready, results),
+        name=f"bench-{path}-consumer",
+    )
+    consumer.start()
     try:
-        events = publications(count)
+        if not ready.wait(READY_TIMEOUT_S):
+            raise RuntimeError(f"the {path} consumer was not assigned partitions in time")
+        produced = asyncio.run(produce())
+        try:
+            consumed = results.get(timeout=DEADLINE_S)
+        except Empty:
+            raise RuntimeError(f"the {path} consumer did not finish in time") from None
+        if isinstance(consumed, BaseException):
+            raise consumed
+        consumer.join(60)
+    finally:
+        if consumer.is_alive():
+            consumer.terminate()
+            consumer.join()
+    return Result(
+        label,
+        len(consumed.latencies_s),
+        consumed.last_handled - produced.first_send,
+        produced.last_ack - produced.first_send,
+        consumed.latencies_s,
+        produced.cpu_s,
+        consumed.cpu_s,
+    )
+
+
+def compare(
+    bootstrap: str, count: int, batch: int, rounds: int
+) -> tuple[list[Result], list[Result], int]:
+    """Run both paths ``rounds`` times, alternating which goes first, each on fresh topics;
+    return the raw and the bus results and the value size."""
+    run = uuid.uuid4().hex[:10]
+    events = publications(count)
+    raws: list[Result] = []
+    buses: list[Result] = []
+    value_bytes = 0
+    for number in range(rounds):
+        prefix = f"bench.{run}.{number}.bus."
+        codec = Codec(source=SOURCE, topic_prefix=prefix)
+        raw_topic = f"bench.{run}.{number}.raw.{CONTRACT.contract.topic}"
+        topics = [codec.topic_for(CONTRACT), raw_topic]
         records = [
             codec.encode(p.event, key=p.key, event_id=p.event_id or "", time=p.time) for p in events
         ]
-        raw = await run_raw(bootstrap, raw_topic, records, batch)
-        bus = await run_bus(bootstrap, codec, events, batch)
-    finally:
-        await delete_topics(bootstrap, [*topics, *(f"{t}.dlq" for t in topics)])
-    return raw, bus, len(records[0].value)
+        value_bytes = len(records[0].value)
+
+        send_raw = partial(produce_raw, bootstrap, raw_topic, records, batch)
+        send_bus = partial(produce_bus, bootstrap, codec, events, batch)
+        paths = [
+            ("raw aiokafka", "raw", raw_topic, send_raw, raws),
+            ("govbus bus", "bus", prefix, send_bus, buses),
+        ]
+        if number % 2:
+            paths.reverse()
+        asyncio.run(create_topics(bootstrap, topics))
+        try:
+            for label, path, where, produce, results in paths:
+                results.append(run_path(label, path, bootstrap, where, produce, count))
+        finally:
+            asyncio.run(delete_topics(bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]))
+    return raws, buses, value_bytes
 
 
-def report(raw: Result, bus: Result, *, value_bytes: int, batch: int, bootstrap: str) -> None:
+def median_result(results: list[Result]) -> Result:
+    """The result of the round with the median throughput (the lower middle one if even)."""
+    ranked = sorted(results, key=lambda result: result.events_per_s)
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def report(
+    raws: list[Result], buses: list[Result], *, value_bytes: int, batch: int, bootstrap: str
+) -> None:
+    raw, bus = median_result(raws), median_result(buses)
     print(
         f"{raw.events} events of {value_bytes} B JSON values, batches of {batch}, "
         f"{PARTITIONS} partitions, acks=all, Kafka at {bootstrap}"
     )
+    print(
+        "producer in this process, consumer in its own process; events/s from the first send "
+        "to the last event handled; latency from ce_time (set at send) to handling"
+    )
+    for number, (one_raw, one_bus) in enumerate(zip(raws, buses, strict=True), start=1):
+        print(
+            f"  round {number}: raw {one_raw.events_per_s:,.0f} events/s, "
+            f"bus {one_bus.events_per_s:,.0f} events/s, "
+            f"bus/raw {one_bus.events_per_s / one_raw.events_per_s:.2f}"
+        )
+    print(f"median round of {len(raws)}:")
     print(raw.line())
     print(bus.line())
     ratio = bus.events_per_s / raw.events_per_s
@@ -229,18 +389,19 @@ def report(raw: Result, bus: Result, *, value_bytes: int, batch: int, bootstrap:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.bus_throughput", description=__doc__)
-    parser.add_argument("--events", type=int, default=20_000, help="events per path")
+    parser.add_argument("--events", type=int, default=20_000, help="events per path and round")
     parser.add_argument("--batch", type=int, default=500, help="events per publish_many")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of both paths")
     parser.add_argument("--bootstrap", help="Kafka to use (default: GOVBUS_KAFKA_BOOTSTRAP)")
     args = parser.parse_args(argv)
-    if args.events < 100 or args.batch < 1:
-        parser.error("--events must be at least 100 and --batch at least 1")
+    if args.events < 100 or args.batch < 1 or args.rounds < 1:
+        parser.error("--events must be at least 100, --batch and --rounds at least 1")
     logging.basicConfig(level=logging.ERROR)  # the client's notes while topics are created
     cluster = LocalKafka(Settings(kafka_bootstrap=args.bootstrap) if args.bootstrap else Settings())
     started = cluster.up(nodes=1)
     try:
-        raw, bus, value_bytes = asyncio.run(compare(started.bootstrap, args.events, args.batch))
-        report(raw, bus, value_bytes=value_bytes, batch=args.batch, bootstrap=started.bootstrap)
+        raws, buses, value_bytes = compare(started.bootstrap, args.events, args.batch, args.rounds)
+        report(raws, buses, value_bytes=value_bytes, batch=args.batch, bootstrap=started.bootstrap)
     finally:
         if started.started_nodes:
             cluster.down()

@@ -25,8 +25,15 @@ JSON = "application/json"
 STRUCTURED = "application/cloudevents+json"
 CONTENT_TYPE_HEADER = "content-type"
 
+_SPEC_VERSION_HEADER = ("ce_specversion", SPEC_VERSION.encode())
+_CONTENT_TYPE_JSON = (CONTENT_TYPE_HEADER, JSON.encode())
 _REQUIRED = ("id", "source", "type")
 _OPTIONAL = ("time", "subject", "dataschema")
+_STANDARD = frozenset(_REQUIRED + _OPTIONAL)
+_CONTENT_TYPE = CONTENT_TYPE_HEADER.upper()  # stands for the content type among attributes
+# Header names as govbus writes them, looked up as they are; any other spelling is lower-cased.
+_USUAL = {f"ce_{name}": name for name in ("specversion", *_STANDARD, "classification", "caveat")}
+_USUAL[CONTENT_TYPE_HEADER] = _CONTENT_TYPE
 _EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
 # Deterministic ids for source adapters live in this namespace (a fixed, random UUID).
 _ID_NAMESPACE = uuid.UUID("5b4d3a6e-9f0c-4c55-8a1e-2f6e0c7d9b14")
@@ -49,20 +56,46 @@ class Envelope:
 
     def headers(self) -> list[tuple[str, bytes]]:
         """The Kafka headers of this event in binary content mode."""
-        headers = [
-            ("ce_specversion", b"1.0"),
-            ("ce_id", self.id.encode()),
-            ("ce_source", self.source.encode()),
-            ("ce_type", self.type.encode()),
-        ]
-        if self.time is not None:
-            headers.append(("ce_time", self.time.isoformat().encode()))
-        if self.subject is not None:
-            headers.append(("ce_subject", self.subject.encode()))
-        if self.dataschema is not None:
-            headers.append(("ce_dataschema", self.dataschema.encode()))
-        headers += [(f"ce_{name}", value.encode()) for name, value in self.extensions.items()]
-        headers.append((CONTENT_TYPE_HEADER, JSON.encode()))
+        template = BinaryHeaders(
+            source=self.source,
+            type=self.type,
+            dataschema=self.dataschema,
+            extensions=self.extensions,
+        )
+        return template.headers(id=self.id, time=self.time, subject=self.subject)
+
+
+class BinaryHeaders:
+    """The binary-mode headers of events that share their source, type, data schema and
+    extensions: those are encoded once, the id, time and subject of each event when it is sent.
+    Headers come in the order ``Envelope.headers`` documents by using this class."""
+
+    def __init__(
+        self, *, source: str, type: str, dataschema: str | None, extensions: Mapping[str, str]
+    ) -> None:
+        self._shared = (("ce_source", source.encode()), ("ce_type", type.encode()))
+        after = [] if dataschema is None else [("ce_dataschema", dataschema.encode())]
+        after += [(f"ce_{name}", value.encode()) for name, value in extensions.items()]
+        self._after = tuple(after)
+
+    def headers(
+        self,
+        *,
+        id: str,
+        time: datetime | None,
+        subject: str | None = None,
+        extensions: Mapping[str, str] | None = None,
+    ) -> list[tuple[str, bytes]]:
+        """The headers of one event; ``extensions`` come after the shared ones."""
+        headers = [_SPEC_VERSION_HEADER, ("ce_id", id.encode()), *self._shared]
+        if time is not None:
+            headers.append(("ce_time", time.isoformat().encode()))
+        if subject is not None:
+            headers.append(("ce_subject", subject.encode()))
+        headers += self._after
+        if extensions:
+            headers += [(f"ce_{name}", value.encode()) for name, value in extensions.items()]
+        headers.append(_CONTENT_TYPE_JSON)
         return headers
 
 
@@ -78,32 +111,42 @@ def event_id(*, source: str, identity: str, cloudevents_type: str) -> str:
 def from_kafka(headers: Headers, value: bytes | None) -> Envelope:
     """Read a record in binary or structured content mode; raise ``InvalidEnvelope`` or
     ``NotJson`` naming what is wrong."""
-    text = _decode_headers(headers)
-    content_type = text.get(CONTENT_TYPE_HEADER, "")
+    attributes, content_type = _decode_headers(headers)
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type == STRUCTURED or (_looks_structured(value) and "ce_specversion" not in text):
+    if media_type == STRUCTURED or ("specversion" not in attributes and _looks_structured(value)):
         return _structured(value)
     if value is None:
         raise InvalidEnvelope("the record has no value (a tombstone), so it carries no event")
     if media_type not in ("", JSON):
         raise InvalidEnvelope(f"content-type {content_type!r} is not {JSON} or {STRUCTURED}")
-    attributes = {name[3:]: v for name, v in text.items() if name.startswith("ce_")}
     return _envelope(attributes, value, where="header ce_")
 
 
-def _decode_headers(headers: Headers) -> dict[str, str]:
-    text: dict[str, str] = {}
+def _decode_headers(headers: Headers) -> tuple[dict[str, str], str]:
+    """The ``ce_`` attributes by lower-case name without the prefix, and the content type."""
+    attributes: dict[str, str] = {}
+    content_type: str | None = None
     for name, raw in headers:
-        lowered = name.lower()
-        if not (lowered.startswith("ce_") or lowered == CONTENT_TYPE_HEADER):
-            continue
-        if lowered in text:
+        attribute = _USUAL.get(name)
+        if attribute is None:
+            lowered = name.lower()
+            if lowered.startswith("ce_"):
+                attribute = lowered[3:]
+            elif lowered == CONTENT_TYPE_HEADER:
+                attribute = _CONTENT_TYPE
+            else:
+                continue
+        if (content_type is not None) if attribute is _CONTENT_TYPE else (attribute in attributes):
             raise InvalidEnvelope(f"header {name!r} appears more than once")
         try:
-            text[lowered] = (raw or b"").decode("utf-8")
+            text = (raw or b"").decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidEnvelope(f"header {name!r} is not UTF-8") from None
-    return text
+        if attribute is _CONTENT_TYPE:
+            content_type = text
+        else:
+            attributes[attribute] = text
+    return attributes, content_type or ""
 
 
 def _looks_structured(value: bytes | None) -> bool:
@@ -157,7 +200,7 @@ def _envelope(attributes: dict[str, str], data: bytes, *, where: str) -> Envelop
             raise InvalidEnvelope(f"{where}time {attributes['time']!r} has no UTC offset")
     extensions = {}
     for name, value in attributes.items():
-        if name in _REQUIRED or name in _OPTIONAL:
+        if name in _STANDARD:
             continue
         if not _EXTENSION_NAME.fullmatch(name):
             raise InvalidEnvelope(

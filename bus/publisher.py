@@ -9,6 +9,7 @@ accepted before it returns. A publish never awaits acknowledgements one event at
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter
 
 from bus import metrics
 from bus.codec import Codec, OutgoingRecord
@@ -62,13 +64,21 @@ class Publisher:
             **({"bootstrap_servers": bootstrap} | (client_options or {}) | SAFE_PRODUCER)
         )
         self._in_flight = metrics.PUBLISHES_IN_FLIGHT.labels(publisher=name)
+        self._counters: dict[tuple[Counter, tuple[str, int]], Counter] = {}
         self._closed = False
         self._active = 0  # send_records calls under way
         self._idle = asyncio.Event()
         self._idle.set()
 
     async def start(self) -> None:
-        await self._producer.start()
+        """Connect to Kafka; if that fails, the producer is closed before the error is raised."""
+        try:
+            await self._producer.start()
+        except BaseException:
+            # A producer that failed to start still holds a client: stop it rather than leak it.
+            with contextlib.suppress(Exception):
+                await self._producer.stop()
+            raise
 
     async def close(self) -> None:
         """Refuse new publishes, wait for every accepted one to be acknowledged, then stop."""
@@ -139,16 +149,28 @@ class Publisher:
                 self._idle.set()
         outcomes += [refused] * (len(records) - len(futures))
         failure: BaseException | None = None
+        published: dict[tuple[str, int], int] = {}
         for record, outcome in zip(records, outcomes, strict=True):
-            labels = (record.event_type, str(record.version), self.name)
+            contract = (record.event_type, record.version)
             if isinstance(outcome, BaseException):
-                metrics.PUBLISH_FAILURES.labels(*labels).inc()
+                self._children(metrics.PUBLISH_FAILURES, contract).inc()
                 failure = failure or outcome
             else:
-                metrics.EVENTS_PUBLISHED.labels(*labels).inc()
+                published[contract] = published.get(contract, 0) + 1
+        for contract, count in published.items():
+            self._children(metrics.EVENTS_PUBLISHED, contract).inc(count)
         if failure is not None:
             raise PublishError(f"Kafka refused an event: {failure!r}") from failure
         return [record.event_id for record in records]
+
+    def _children(self, counter: Counter, contract: tuple[str, int]) -> Counter:
+        """``counter``'s child for an event type and version from this publisher, cached."""
+        key = (counter, contract)
+        child = self._counters.get(key)
+        if child is None:
+            event_type, version = contract
+            child = self._counters[key] = counter.labels(event_type, str(version), self.name)
+        return child
 
     def _encode(self, publication: Publication) -> OutgoingRecord:
         return self.codec.encode(

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
+from prometheus_client import Counter, Histogram
 
 from bus import metrics
 from bus.codec import DEFAULT_MAX_VALUE_BYTES, Codec
@@ -112,6 +113,7 @@ class Subscriber(Generic[E]):
         self._finished = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._dead_letters: DeadLetterWriter | None = None
+        self._meters_by_version: dict[int, _Meters] = {}
 
     def stop(self) -> None:
         """Ask ``run()`` to finish the records in hand, commit and return."""
@@ -192,35 +194,50 @@ class Subscriber(Generic[E]):
         except RejectedRecord as exc:
             await self._dead_letter(record, Failure(exc.stage, exc, attempts=0), "unknown")
             return
-        version = str(decoded.published_version)
-        labels = (sub.contract.contract.event_type, version, sub.name)
-        if decoded.envelope.id in self._dedup:
-            metrics.EVENTS_CONSUMED.labels(*labels, "duplicate").inc()
+        envelope = decoded.envelope
+        meters = self._meters(decoded.published_version)
+        if envelope.id in self._dedup:
+            meters.duplicate.inc()
             return
         for attempt in range(1, sub.retry.max_attempts + 1):
             delivery = Delivery(
-                decoded.envelope, record.topic, record.partition, record.offset, record.key, attempt
+                envelope, record.topic, record.partition, record.offset, record.key, attempt
             )
             started = time.perf_counter()
             try:
                 await sub.handler(decoded.event, delivery)  # type: ignore[arg-type]
             except Exception as exc:
-                metrics.HANDLER_SECONDS.labels(*labels).observe(time.perf_counter() - started)
-                metrics.EVENTS_FAILED.labels(*labels).inc()
+                meters.handler_seconds.observe(time.perf_counter() - started)
+                meters.failed.inc()
                 final = isinstance(exc, GovbusError) and not exc.retriable
                 if final or attempt == sub.retry.max_attempts:
+                    version = str(decoded.published_version)
                     await self._dead_letter(record, Failure("handler", exc, attempt), version)
                     return
                 await worker.sleep(sub.retry.delay(attempt))  # raises Stopping on stop()
                 continue
-            finished = time.perf_counter()
-            metrics.HANDLER_SECONDS.labels(*labels).observe(finished - started)
-            if decoded.envelope.time is not None:
-                age = (datetime.now(UTC) - decoded.envelope.time).total_seconds()
-                metrics.PUBLISH_TO_HANDLE_SECONDS.labels(*labels).observe(max(age, 0.0))
-            metrics.EVENTS_CONSUMED.labels(*labels, "handled").inc()
-            self._dedup.add(decoded.envelope.id)
+            meters.handler_seconds.observe(time.perf_counter() - started)
+            if envelope.time is not None:
+                age = (datetime.now(UTC) - envelope.time).total_seconds()
+                meters.publish_to_handle_seconds.observe(max(age, 0.0))
+            meters.handled.inc()
+            self._dedup.add(envelope.id)
             return
+
+    def _meters(self, version: int) -> _Meters:
+        """The metric children of events published as ``version``, looked up once."""
+        meters = self._meters_by_version.get(version)
+        if meters is None:
+            sub = self.subscription
+            labels = (sub.contract.contract.event_type, str(version), sub.name)
+            meters = self._meters_by_version[version] = _Meters(
+                handled=metrics.EVENTS_CONSUMED.labels(*labels, "handled"),
+                duplicate=metrics.EVENTS_CONSUMED.labels(*labels, "duplicate"),
+                failed=metrics.EVENTS_FAILED.labels(*labels),
+                handler_seconds=metrics.HANDLER_SECONDS.labels(*labels),
+                publish_to_handle_seconds=metrics.PUBLISH_TO_HANDLE_SECONDS.labels(*labels),
+            )
+        return meters
 
     async def _dead_letter(self, record: Any, failure: Failure, version: str) -> None:
         sub = self.subscription
@@ -237,6 +254,17 @@ class Subscriber(Generic[E]):
             "dead-lettered %s[%d]@%d at stage %s: %s",
             record.topic, record.partition, record.offset, failure.stage, failure.error,
         )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Meters:
+    """Metric children of one subscriber for one published version, on the per-record path."""
+
+    handled: Counter
+    duplicate: Counter
+    failed: Counter
+    handler_seconds: Histogram
+    publish_to_handle_seconds: Histogram
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]

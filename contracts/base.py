@@ -23,14 +23,23 @@ adding an optional field never breaks an older consumer.
 
 from __future__ import annotations
 
+import math
 import re
 import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, ClassVar, Final, Self, get_args, get_origin
+from datetime import date, time, timedelta
+from enum import Enum, StrEnum
+from typing import Annotated, Any, ClassVar, Final, Literal, Self, Union, get_args, get_origin
+from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
 
 from contracts.errors import ContractDefinitionError, ContractValidationError
 
@@ -39,8 +48,6 @@ EVENT_TYPE_PATTERN: Final = re.compile(rf"uk\.gov\.(?P<owner>[a-z][a-z0-9]*)\.(?
 _OWNER_CODE: Final = re.compile(r"[a-z][a-z0-9]*")
 _CAVEAT: Final = re.compile(r"[A-Z][A-Z]*(?:[ -][A-Z]+)*")
 _FIELD_PATH: Final = re.compile(r"[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*")
-# The key under which `from_consumed` asks every nested model to drop unknown fields.
-_LENIENT: Final = "govbus.lenient"
 
 
 class Classification(StrEnum):
@@ -195,20 +202,79 @@ class ContractModel(BaseModel):
 
     Strict for producers: unknown fields are rejected and instances are frozen. When validated
     through `Event.from_consumed`, unknown fields are dropped instead, at every nesting level.
+    An instance remembers whether it came out of validation (see `was_validated`).
     """
+
+    # Set by validation only: `model_construct`, copies and unpickled instances go without. A slot
+    # rather than a private attribute, so that it takes no part in equality.
+    __slots__ = ("_govbus_validated",)
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _drop_unknown_when_consuming(cls, data: Any, info: ValidationInfo) -> Any:
-        context = info.context
-        if isinstance(data, Mapping) and isinstance(context, dict) and context.get(_LENIENT):
-            known = set(cls.model_fields) | {
-                f.alias for f in cls.model_fields.values() if f.alias is not None
-            }
-            return {key: value for key, value in data.items() if key in known}
-        return data
+    def _remember_validated(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        instance = handler(data)
+        # An instance passed in comes back as it is, unvalidated: it keeps the mark it had.
+        if instance is not data:
+            object.__setattr__(instance, "_govbus_validated", True)
+        return instance
+
+
+def was_validated(instance: ContractModel) -> bool:
+    """Whether ``instance`` and everything in it came out of validation and cannot have changed.
+
+    True for instances built by validation (the constructor, `model_validate`, `from_consumed`)
+    from plain data or from other validated instances. False for instances built around
+    validation (`model_construct`), for copies and unpickled instances, and for instances holding
+    an instance that was not validated, a non-finite float, a mutable container such as a list,
+    or a value of a type not known to be immutable.
+    """
+    if getattr(instance, "_govbus_validated", False) is not True:
+        return False
+    kind = type(instance)
+    try:
+        watched = _WATCHED[kind]
+    except KeyError:
+        watched = _WATCHED[kind] = tuple(
+            name for name, field in kind.model_fields.items() if not _fixed(field.annotation)
+        )
+    values = instance.__dict__
+    return all(_settled(values[name]) for name in watched)
+
+
+# Values of these types cannot change once validated (bool and datetime included).
+_IMMUTABLE: Final = (str, int, bytes, date, time, timedelta, UUID, Enum, type(None))
+# Per model, the fields whose values `was_validated` looks into: the others are of a type that
+# validation only fills with immutable values.
+_WATCHED: Final[dict[type[ContractModel], tuple[str, ...]]] = {}
+
+
+def _fixed(annotation: Any) -> bool:
+    """Whether every value validated as ``annotation`` is immutable and needs no second look."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _fixed(get_args(annotation)[0])
+    if origin is Literal:
+        return True
+    if origin is Union or isinstance(annotation, types.UnionType):
+        return all(_fixed(arg) for arg in get_args(annotation))
+    if origin is tuple or origin is frozenset:
+        return all(_fixed(arg) for arg in get_args(annotation) if arg is not ...)
+    if origin is not None or not isinstance(annotation, type):
+        return False
+    return annotation is not float and issubclass(annotation, _IMMUTABLE)
+
+
+def _settled(value: object) -> bool:
+    """Whether a field value is validated and immutable all the way down."""
+    if isinstance(value, ContractModel):
+        return was_validated(value)
+    if isinstance(value, float):
+        return math.isfinite(value)  # JSON has no NaN or infinity: dumping would change it
+    if isinstance(value, tuple | frozenset):
+        return all(_settled(item) for item in value)
+    return isinstance(value, _IMMUTABLE)
 
 
 class Event(ContractModel):
@@ -255,11 +321,10 @@ class Event(ContractModel):
 
         Raises `ContractValidationError` naming the CloudEvents type and each bad field.
         """
-        context = {_LENIENT: True}
         try:
             if isinstance(data, str | bytes):
-                return cls.model_validate_json(data, context=context)
-            return cls.model_validate(data, context=context)
+                return cls.model_validate_json(data, extra="ignore")
+            return cls.model_validate(data, extra="ignore")
         except ValidationError as exc:
             raise ContractValidationError(
                 cloudevents_type=cls.contract.cloudevents_type, problems=describe_errors(exc)

@@ -19,11 +19,20 @@ from contracts.identifiers import Postcode, Uprn
 
 TEXT_PATTERN: Final = r"^[^\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]+$"
 """Published pattern for text: no C0/C1 control characters and no bidi override characters."""
-_FORBIDDEN: Final = re.compile(r"[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]")
+# Unicode category Cs is exactly U+D800-U+DFFF. One scan finds any character text refuses.
+_SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
+_PRINTABLE_ASCII: Final = bytes(range(0x20, 0x7F))
+_REFUSED: Final = re.compile(r"[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\ud800-\udfff]")
 REFERENCE_PATTERN: Final = r"^[A-Z0-9][A-Z0-9/._-]{0,39}$"
 _REFERENCE: Final = re.compile(REFERENCE_PATTERN)
 LINE_MAX: Final = 100
 TEXT_MAX: Final = 2000
+
+
+# The cleaner refuses every character TEXT_PATTERN excludes (and empty text) before the
+# constraints run, so the pattern is published for other readers of the schema rather than
+# scanned a second time.
+_PUBLISHED_PATTERN: Final = {"pattern": TEXT_PATTERN}
 
 
 def _text_cleaner(max_length: int) -> BeforeValidator:
@@ -35,14 +44,18 @@ def _text_cleaner(max_length: int) -> BeforeValidator:
             raise PydanticCustomError(
                 "text", f"text is too long ({len(value)} characters; at most {max_length})"
             )
-        if any(unicodedata.category(c) == "Cs" for c in value):
-            raise PydanticCustomError("text", "text contains an unpaired surrogate")
-        forbidden = _FORBIDDEN.search(value)
-        if forbidden is not None:
+        # In ASCII text only C0 controls and DEL are refused: deleting every printable byte
+        # leaves them, several times faster than a regex scan. Other text takes the regex.
+        clean_ascii = value.isascii() and not value.encode().translate(None, _PRINTABLE_ASCII)
+        refused = None if clean_ascii else _REFUSED.search(value)
+        if refused is not None:
+            # A surrogate anywhere is reported before a control or bidi character.
+            if _SURROGATE.search(value, refused.start()) is not None:
+                raise PydanticCustomError("text", "text contains an unpaired surrogate")
             raise PydanticCustomError(
                 "text",
                 f"text must not contain control or bidi override characters"
-                f" (found U+{ord(forbidden.group()):04X})",
+                f" (found U+{ord(refused.group()):04X})",
             )
         text = unicodedata.normalize("NFC", value).strip()
         if not text:
@@ -58,14 +71,14 @@ def _text_cleaner(max_length: int) -> BeforeValidator:
 
 Line = Annotated[
     str,
-    Field(min_length=1, max_length=LINE_MAX, pattern=TEXT_PATTERN),
+    Field(min_length=1, max_length=LINE_MAX, json_schema_extra=_PUBLISHED_PATTERN),
     _text_cleaner(LINE_MAX),
 ]
 """One line of text (a name, an address line, a district): 1 to 100 characters, NFC, stripped."""
 
 Text = Annotated[
     str,
-    Field(min_length=1, max_length=TEXT_MAX, pattern=TEXT_PATTERN),
+    Field(min_length=1, max_length=TEXT_MAX, json_schema_extra=_PUBLISHED_PATTERN),
     _text_cleaner(TEXT_MAX),
 ]
 """Free text such as a description: 1 to 2000 characters, NFC, stripped."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import orjson
 import pytest
 
 from bus.codec import Codec
+from bus.envelope import Envelope
 from bus.errors import ContractViolation, NotJson, OversizedRecord, PublishError, UnknownEventType
+from contracts import Event, default_registry
 from contracts.catalogue.gro import BirthRegisteredV1, DeathRegisteredV1, DeathRegisteredV2
 
 CODEC = Codec(source="urn:govbus:test", topic_prefix="staging.")
@@ -100,3 +105,78 @@ def test_a_model_that_is_not_registered_is_not_published() -> None:
 
     with pytest.raises(PublishError, match="not the registered"):
         CODEC.encode(LookalikeBirthRegisteredV1.example_event(), key="k", event_id="i")
+
+
+def test_an_unvalidated_part_inside_a_validated_event_is_checked_before_encoding() -> None:
+    """A model_construct address passed into a validated event is caught, naming its field."""
+    good = DeathRegisteredV1.example_event()
+    address = good.deceased_address.model_construct(
+        **(good.deceased_address.__dict__ | {"town": "Leeds\x00"})
+    )
+    event = DeathRegisteredV1(**(good.__dict__ | {"deceased_address": address}))
+    with pytest.raises(PublishError, match=r"deceased_address\.town"):
+        CODEC.encode(event, key="k", event_id="i")
+
+
+def test_an_updated_copy_is_checked_before_encoding() -> None:
+    """model_copy(update=...) skips validation; encode still refuses what breaks the contract."""
+    broken = DeathRegisteredV1.example_event().model_copy(update={"entry_number": 0})
+    with pytest.raises(PublishError, match="entry_number"):
+        CODEC.encode(broken, key="k", event_id="i")
+
+
+@pytest.mark.parametrize("model", default_registry.all(), ids=lambda m: m.__name__)
+def test_a_validated_event_encodes_to_json_its_contract_accepts_strictly(
+    model: type[Event],
+) -> None:
+    """What encode sends for a validated event validates strictly back to the same event."""
+    event = model.example_event()
+    record = CODEC.encode(event, key="k", event_id="i")
+    assert model.model_validate_json(record.value) == event
+
+
+def test_data_with_unknown_fields_at_every_level_decodes() -> None:
+    """Fields a newer producer added inside nested objects are dropped, not refused."""
+    data = orjson.loads(DeathRegisteredV1.example_event().model_dump_json())
+    data["informant"]["address"]["country"] = "England"
+    data["deceased_name"]["title"] = "Mr"
+    headers, value = _record(orjson.dumps(data))
+    decoded = CODEC.decode(headers, value, want=DeathRegisteredV1)
+    assert decoded.event == DeathRegisteredV1.example_event()
+
+
+@pytest.mark.parametrize(
+    "value", [b'{"entry_number": NaN}', b"{} trailing", b'{"a": 1e999999}', b"\xff"]
+)
+def test_values_that_are_not_strict_json_are_refused_as_not_json(value: bytes) -> None:
+    """NaN, trailing text, out-of-range numbers and bad UTF-8 are stage "json", not contract."""
+    headers, value = _record(value)
+    with pytest.raises(NotJson) as caught:
+        CODEC.decode(headers, value, want=DeathRegisteredV1)
+    assert caught.value.stage == "json"
+
+
+def test_encoded_headers_are_the_envelope_in_binary_mode() -> None:
+    """Records carry exactly the headers of their envelope, subject and traceparent included."""
+    event = DeathRegisteredV1.example_event()
+    sent_at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    record = CODEC.encode(
+        event, key="k", event_id="id-9", subject="death/9", time=sent_at, traceparent=traceparent
+    )
+    envelope = Envelope(
+        id="id-9",
+        source="urn:govbus:test",
+        type=DEATH,
+        time=sent_at,
+        subject="death/9",
+        dataschema="urn:govbus:contract:uk.gov.gro.death-registered:v1",
+        extensions={
+            "classification": "OFFICIAL",
+            "caveat": "SENSITIVE",
+            "traceparent": traceparent,
+        },
+    )
+    assert record.headers == envelope.headers()
+    decoded = CODEC.decode(record.headers, record.value, want=DeathRegisteredV1)
+    assert decoded.envelope == replace(envelope, data=record.value)

@@ -124,3 +124,26 @@ def test_source_event_ids_are_deterministic_per_record_and_version() -> None:
     assert one != event_id(
         source="urn:dvla", identity="registrar/deaths/981", cloudevents_type="t.v1"
     )
+
+
+def test_binary_mode_headers_come_in_a_fixed_order() -> None:
+    """Required attributes first, then time, subject, schema, extensions and the media type."""
+    assert [name for name, _ in SENT.headers()] == [
+        "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
+        "ce_dataschema", "ce_classification", "ce_traceparent", "content-type",
+    ]  # fmt: skip
+    bare = Envelope(id="e-2", source="urn:x", type="t.v1")
+    assert [name for name, _ in bare.headers()] == [
+        "ce_specversion", "ce_id", "ce_source", "ce_type", "content-type",
+    ]  # fmt: skip
+
+
+def test_header_names_are_read_whatever_their_case() -> None:
+    """CE_ID or Content-Type from other producers mean the same as the lower-case names."""
+    headers = [(name.upper() if name in ("ce_id", "content-type") else name, value)
+               for name, value in SENT.headers()]  # fmt: skip
+    assert from_kafka(headers, SENT.data) == SENT
+    with pytest.raises(InvalidEnvelope, match="'CE_ID' appears more than once"):
+        from_kafka([*SENT.headers(), ("CE_ID", b"e-2")], SENT.data)
+    with pytest.raises(InvalidEnvelope, match="'Content-Type' appears more than once"):
+        from_kafka([*SENT.headers(), ("Content-Type", b"text/csv")], SENT.data)
