@@ -30,15 +30,24 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from enum import Enum, StrEnum
-from typing import Annotated, Any, ClassVar, Final, Literal, Self, Union, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    ClassVar,
+    Final,
+    Literal,
+    Self,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
 from uuid import UUID
 
 from pydantic import (
     BaseModel,
     ConfigDict,
-    ModelWrapValidatorHandler,
     ValidationError,
-    model_validator,
 )
 
 from contracts.errors import ContractDefinitionError, ContractValidationError
@@ -197,6 +206,9 @@ class ContractInfo:
         }
 
 
+_M = TypeVar("_M", bound="ContractModel")
+
+
 class ContractModel(BaseModel):
     """Base of every model in a contract, events and their building blocks alike.
 
@@ -205,20 +217,42 @@ class ContractModel(BaseModel):
     An instance remembers whether it came out of validation (see `was_validated`).
     """
 
-    # Set by validation only: `model_construct`, copies and unpickled instances go without. A slot
-    # rather than a private attribute, so that it takes no part in equality.
-    __slots__ = ("_govbus_validated",)
+    # Set on every instance made without validation: `model_construct`, copies and unpickled
+    # instances. Marking those (rather than every validated instance) keeps validation, the hot
+    # path of consuming, free of Python-level hooks. A slot rather than a private attribute, so
+    # that it takes no part in equality.
+    __slots__ = ("_govbus_unvalidated",)
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _remember_validated(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        instance = handler(data)
-        # An instance passed in comes back as it is, unvalidated: it keeps the mark it had.
-        if instance is not data:
-            object.__setattr__(instance, "_govbus_validated", True)
-        return instance
+    # The pydantic mypy plugin writes its own model_construct signature for every model; this
+    # keeps pydantic's behaviour and only marks the result.
+    @classmethod  # type: ignore[no-redef]
+    def model_construct(  # type: ignore[override]
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        return _unvalidated(super().model_construct(_fields_set, **values))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        return _unvalidated(super().model_copy(update=update, deep=deep))
+
+    def __copy__(self) -> Self:
+        return _unvalidated(super().__copy__())
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return _unvalidated(super().__deepcopy__(memo))
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        _unvalidated(self)
+
+
+_UNVALIDATED_SLOT: Final = ContractModel.__dict__["_govbus_unvalidated"]
+
+
+def _unvalidated(instance: _M) -> _M:
+    object.__setattr__(instance, "_govbus_unvalidated", True)
+    return instance
 
 
 def was_validated(instance: ContractModel) -> bool:
@@ -230,7 +264,12 @@ def was_validated(instance: ContractModel) -> bool:
     an instance that was not validated, a non-finite float, a mutable container such as a list,
     or a value of a type not known to be immutable.
     """
-    if getattr(instance, "_govbus_validated", False) is not True:
+    try:
+        # The slot read directly: an unset slot raises at once, without pydantic's __getattr__.
+        _UNVALIDATED_SLOT.__get__(instance)
+    except AttributeError:
+        pass  # never marked: it came out of validation
+    else:
         return False
     kind = type(instance)
     try:

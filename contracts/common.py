@@ -57,7 +57,8 @@ def _text_cleaner(max_length: int) -> BeforeValidator:
                 f"text must not contain control or bidi override characters"
                 f" (found U+{ord(refused.group()):04X})",
             )
-        text = unicodedata.normalize("NFC", value).strip()
+        # ASCII text is already in NFC.
+        text = (value if clean_ascii else unicodedata.normalize("NFC", value)).strip()
         if not text:
             raise PydanticCustomError("text", "text must not be empty")
         if len(text) > max_length:

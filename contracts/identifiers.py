@@ -155,6 +155,8 @@ _OUTWARD_SHAPE: Final = re.compile(r"[A-Z][A-Z]?[0-9][0-9A-Z]?")
 
 def normalise_postcode(value: object) -> str:
     """Return the postcode upper case with one space (`SW1A 1AA`) or raise naming the rule."""
+    if type(value) is str and _POSTCODE.fullmatch(value):
+        return value  # already canonical: the published pattern admits nothing else
     kind, what = "postcode", "postcode"
     compact = _short_ascii(value, kind=kind, what=what).replace(" ", "").upper()
     if compact == _GIRO:
@@ -250,10 +252,13 @@ LOCAL_AUTHORITY_ENTITY_CODES: Final = ("E06", "E07", "E08", "E09", "W06", "S12",
 London boroughs; Welsh unitaries; Scottish council areas; Northern Ireland districts."""
 LOCAL_AUTHORITY_PATTERN: Final = "^(?:" + "|".join(LOCAL_AUTHORITY_ENTITY_CODES) + ")[0-9]{6}$"
 _GSS: Final = re.compile(GSS_PATTERN)
+_LOCAL_AUTHORITY: Final = re.compile(LOCAL_AUTHORITY_PATTERN)
 
 
 def normalise_gss_code(value: object) -> str:
     """Return the GSS code upper case (`E06000001`) or raise naming the rule."""
+    if type(value) is str and _GSS.fullmatch(value):
+        return value  # already canonical
     kind, what = "gss_code", "GSS code"
     code = _short_ascii(value, kind=kind, what=what).strip().upper()
     if not _GSS.fullmatch(code):
@@ -266,6 +271,8 @@ def normalise_gss_code(value: object) -> str:
 
 def normalise_local_authority_code(value: object) -> str:
     """Return a local authority's GSS code, rejecting codes of other entities (wards, ...)."""
+    if type(value) is str and _LOCAL_AUTHORITY.fullmatch(value):
+        return value  # already canonical
     code = normalise_gss_code(value)
     if code[:3] not in LOCAL_AUTHORITY_ENTITY_CODES:
         raise PydanticCustomError(
