@@ -12,6 +12,7 @@ A mapping failure rejects that record only (``MappingError``); the adapter carri
 
 from __future__ import annotations
 
+import functools
 import importlib
 import string
 from collections.abc import Callable, Mapping
@@ -98,7 +99,8 @@ class Mapped:
     subject: str | None
 
 
-def template_fields(template: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def template_fields(template: str) -> tuple[str, ...]:
     """The legacy field names a template uses; only plain ``{name}`` fields are allowed."""
     names = []
     try:
@@ -111,7 +113,7 @@ def template_fields(template: str) -> list[str]:
         if not name or any(c in name for c in ".[]") or spec or conversion:
             raise ValueError(f"template {template!r}: use plain {{field}} names only")
         names.append(name)
-    return names
+    return tuple(names)
 
 
 class Mapper:
