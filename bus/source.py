@@ -66,6 +66,8 @@ class Source(Protocol):
        on Kafka; cancellation while it blocks must leave nothing half-done.
     3. ``committed(partition, offset)`` after the records up to ``offset`` are safely in Kafka
        and their offset is stored (e.g. a file source then moves a finished file to ``done/``).
+       The runtime reads one batch ahead, so ``read()`` may return the next batch before
+       ``committed`` is called for the last one; the two are never called at the same time.
     4. ``close()`` once, also after cancellation or an error; it must not raise.
     """
 

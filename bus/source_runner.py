@@ -45,6 +45,10 @@ def adapter_dlq_topic(adapter: str, *, prefix: str = "") -> str:
 class SourceRunner:
     """Runs ``source`` under the name ``adapter`` until ``stop()`` or the end of its input.
 
+    One batch is in flight at a time: the next is read while Kafka acknowledges the last, and
+    ``committed`` for a batch is called, from the same task as ``read``, once its offsets are
+    stored.
+
     Lifecycle: ``run()`` once in its own task; ``stop()`` from any task makes ``run()`` finish
     the batch in hand (publish, store) and return; cancelling ``run()`` abandons the batch,
     which is then read again after a restart.
@@ -72,6 +76,7 @@ class SourceRunner:
         self._poll_interval_s = poll_interval_s
         self._reconnect = (reconnect_initial_s, reconnect_max_s)
         self._stopping = asyncio.Event()
+        self._pending: asyncio.Task[dict[Partition, Offset]] | None = None
         self._dlq_topic = adapter_dlq_topic(adapter, prefix=codec.topic_prefix)
         self._up = metrics.ADAPTER_LEGACY_UP.labels(adapter)
         self._read = metrics.ADAPTER_RECORDS_READ.labels(adapter)
@@ -88,16 +93,24 @@ class SourceRunner:
         try:
             await self._open()
             while not self._stopping.is_set():
-                batch = await self._next_batch()
+                batch = await self._next_batch()  # read ahead while Kafka takes the last batch
+                await self._settle()
                 if batch is None:
                     break
                 if batch:
-                    await self._deliver(batch)
+                    self._pending = asyncio.create_task(self._publish(batch))
                 elif await self._wait(self._poll_interval_s):
                     break
+            await self._settle()
         except _Stopped:
-            pass
+            # Stopped while reading ahead: the batch already in flight is finished, not dropped.
+            with contextlib.suppress(_Stopped):
+                await self._settle()
         finally:
+            if self._pending is not None:
+                self._pending.cancel()  # a batch Kafka did not take is read again after a restart
+                with contextlib.suppress(BaseException):
+                    await self._pending
             with contextlib.suppress(Exception):
                 await self.source.close()
 
@@ -128,6 +141,7 @@ class SourceRunner:
             except NotConnected as exc:
                 attempt += 1
                 self._down(exc)
+                await self._settle()  # reopening loads the stored offsets: store them first
                 with contextlib.suppress(Exception):
                     await self.source.close()
                 if await self._wait(self._backoff(attempt)):
@@ -140,8 +154,16 @@ class SourceRunner:
             return batch
         return None
 
-    async def _deliver(self, batch: Sequence[SourceRecord]) -> None:
-        """Publish the batch and its rejections, then store and acknowledge its offsets."""
+    async def _settle(self) -> None:
+        """Wait for the batch in flight, then tell the source its offsets are stored."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        for partition, offset in (await pending).items():
+            await self.source.committed(partition, offset)
+
+    async def _publish(self, batch: Sequence[SourceRecord]) -> dict[Partition, Offset]:
+        """Publish the batch and its rejections, store its offsets and return them."""
         self._read.inc(len(batch))
         records: list[OutgoingRecord] = []
         rejections: list[SourceRecord] = []
@@ -170,8 +192,7 @@ class SourceRunner:
         for record in batch:
             last[record.partition] = record.offset
         await self._offsets.store(self.adapter, last)
-        for partition, offset in last.items():
-            await self.source.committed(partition, offset)
+        return last
 
     def _encode(self, record: SourceRecord) -> OutgoingRecord | SourceRecord:
         """The record to publish, or a rejection when the event cannot be published at all."""

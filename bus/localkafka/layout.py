@@ -1,7 +1,7 @@
 """Where each node of a local Kafka cluster listens and what its configuration says.
 
 One node is a combined broker and controller on 127.0.0.1:9092 (controller 9093). Three nodes are
-three processes on 19092, 29092 and 39092 (controllers one port higher), with a static Raft quorum,
+three processes on 19092, 29092 and 30092 (controllers one port higher), with a static Raft quorum,
 replication factor 3 and ``min.insync.replicas=2``.
 """
 
@@ -12,7 +12,9 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 SINGLE_NODE_PORT = 9092
-CLUSTER_PORTS = (19092, 29092, 39092)
+# Below 32768, where Linux starts handing out ephemeral ports, so no client connection or
+# test server that asked for "any free port" can be holding one.
+CLUSTER_PORTS = (19092, 29092, 30092)
 
 
 @dataclass(frozen=True, slots=True)

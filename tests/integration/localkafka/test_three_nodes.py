@@ -81,7 +81,7 @@ def test_three_nodes_take_replicated_writes_through_a_node_loss_and_stop_cleanly
     up = _govbus(home, "up", "--nodes", "3")
     assert up.returncode == 0, up.stderr
     bootstrap = up.stdout.strip().splitlines()[-1]
-    assert bootstrap == "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"
+    assert bootstrap == "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:30092"
     pids: list[int] = []
     try:
         status = json.loads(_govbus(home, "status", "--json").stdout)

@@ -26,14 +26,14 @@ def test_three_nodes_share_one_quorum_and_require_two_in_sync_replicas(tmp_path:
     """A three-node cluster suits topics with replication factor 3 and min.insync.replicas=2."""
     specs = plan(3, tmp_path)
     configs = [server_properties(spec, specs) for spec in specs]
-    assert [spec.port for spec in specs] == [19092, 29092, 39092]
+    assert [spec.port for spec in specs] == [19092, 29092, 30092]
     assert len({c["controller.quorum.voters"] for c in configs}) == 1
     assert len({c["log.dirs"] for c in configs}) == 3
     for config in configs:
         assert config["default.replication.factor"] == "3"
         assert config["min.insync.replicas"] == "2"
         assert config["unclean.leader.election.enable"] == "false"
-    assert bootstrap(specs) == "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092"
+    assert bootstrap(specs) == "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:30092"
 
 
 @pytest.mark.parametrize("nodes", [0, 2, 4])
