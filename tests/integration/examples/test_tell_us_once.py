@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -41,8 +42,10 @@ async def test_an_adapter_killed_mid_scenario_and_restarted_still_delivers_once(
         tuo.register_deaths(150)
         tuo.record_address_change()
         while not tuo.arrivals.seen["DWP pensions"]:
-            await tuo.watch(timeout_s=0.05, print_each=False)
+            await tuo.poll()
+            await asyncio.sleep(0.01)
         await tuo.kill_adapter("dwp")
+        await tuo.poll()
         before_restart = len(tuo.arrivals.seen["DWP pensions"])
         await tuo.start_adapter("dwp")
         assert await tuo.watch(timeout_s=120, print_each=False), tuo.summary()
