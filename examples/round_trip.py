@@ -1,4 +1,4 @@
-"""The smallest round trip: one event through a real Kafka broker and back (`python -m examples.round_trip`).
+"""The smallest round trip: one event through a real Kafka broker and back.
 
 Brings up local Kafka (or uses GOVBUS_KAFKA_BOOTSTRAP), publishes a sample "death registered"
 event as a CloudEvents 1.0 record in binary content mode with acks=all, reads it back with a

@@ -1,4 +1,4 @@
-"""`python -m examples.round_trip` sends an event through a real broker and prints what came back."""
+"""`python -m examples.round_trip` sends an event through a real broker and prints it back."""
 
 from __future__ import annotations
 
