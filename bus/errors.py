@@ -26,6 +26,7 @@ name the offending key, value, path or port, on one line.
     ├── DeadLetterWriteFailed         the DLQ write failed; the subscriber stops, uncommitted
     ├── DeliveryRefused               a legacy system refused an event for good (dead-letter it)
     ├── MappingError                  a legacy record cannot be mapped to its contract (`field`)
+    ├── BadJson                       a legacy system's body is not usable JSON (also ValueError)
     ├── EndOfInput                    a finite source (a file) is drained; stop it cleanly
     └── RetriableError                retriable = True: try again with backoff
         ├── KafkaUnavailable          the Kafka cluster does not answer (yet)
@@ -153,6 +154,10 @@ class MappingError(GovbusError):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class BadJson(GovbusError, ValueError):
+    """A body that is not usable JSON (or not the JSON object expected); the message says why."""
 
 
 class EndOfInput(GovbusError):

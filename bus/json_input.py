@@ -13,13 +13,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from bus.errors import GovbusError
+from bus.errors import BadJson
+
+__all__ = ["BadJson", "decode_json", "decode_object", "flat_record"]
 
 MAX_FLAT_DEPTH = 8
-
-
-class BadJson(GovbusError, ValueError):
-    """A body that is not usable JSON (or not the JSON object expected); the message says why."""
 
 
 def decode_json(body: bytes) -> Any:
