@@ -40,13 +40,12 @@ from typing import Any, TypeVar
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.kafka import bench_kafka
 from bus.codec import Codec, OutgoingRecord
-from bus.localkafka import LocalKafka
 from bus.publisher import SAFE_PRODUCER, Publication, Publisher
-from bus.settings import Settings
 from bus.subscriber import Delivery, Subscriber, Subscription
+from bus.topics import create_topics, delete_topics
 from contracts import Event, default_registry
 
 CONTRACT = default_registry.by_cloudevents_type("uk.gov.council.planning-application-submitted.v1")
@@ -116,26 +115,6 @@ def publications(count: int) -> list[Publication]:
 def chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-async def create_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        await admin.start()
-        brokers = len((await admin.describe_cluster())["brokers"])
-        replicas = min(3, brokers)
-        await admin.create_topics([NewTopic(name, PARTITIONS, replicas) for name in names])
-    finally:
-        await admin.close()
-
-
-async def delete_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        await admin.start()
-        await admin.delete_topics(names)
-    finally:
-        await admin.close()
 
 
 # --- consumer processes ---------------------------------------------------------------------
@@ -397,14 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.events < 100 or args.batch < 1 or args.rounds < 1:
         parser.error("--events must be at least 100, --batch and --rounds at least 1")
     logging.basicConfig(level=logging.ERROR)  # the client's notes while topics are created
-    cluster = LocalKafka(Settings(kafka_bootstrap=args.bootstrap) if args.bootstrap else Settings())
-    started = cluster.up(nodes=1)
-    try:
+    with bench_kafka(args.bootstrap) as started:
         raws, buses, value_bytes = compare(started.bootstrap, args.events, args.batch, args.rounds)
         report(raws, buses, value_bytes=value_bytes, batch=args.batch, bootstrap=started.bootstrap)
-    finally:
-        if started.started_nodes:
-            cluster.down()
     return 0
 
 

@@ -32,15 +32,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from adapters.files import csv_source
 from adapters.files.config import CsvConfig
-from bench.bus_throughput import create_topics, delete_topics
+from bench.kafka import bench_kafka
 from bus.adapter_testing import running_source
 from bus.codec import Codec
-from bus.localkafka import LocalKafka
 from bus.mapping import Mapper, MappingConfig
 from bus.plugins import SourceContext
 from bus.publisher import SAFE_PRODUCER
-from bus.settings import Settings
 from bus.testing import topic_partitions
+from bus.topics import create_topics, delete_topics
 from contracts.catalogue.dvla import DrivingLicenceCancelledV1
 
 MAPPING = MappingConfig.model_validate(
@@ -178,13 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rows < 1 or args.batch < 1:
         parser.error("--rows and --batch must be at least 1")
     logging.basicConfig(level=logging.ERROR)
-    cluster = LocalKafka(Settings(kafka_bootstrap=args.bootstrap) if args.bootstrap else Settings())
-    started = cluster.up(nodes=1)
-    try:
+    with bench_kafka(args.bootstrap) as started:
         raw, bus = asyncio.run(compare(started.bootstrap, args.rows, args.batch))
-    finally:
-        if started.started_nodes:
-            cluster.down()
     print(f"CSV file of {args.rows} rows -> Kafka, batches of {args.batch}, acks=all")
     print(raw.line())
     print(bus.line())

@@ -31,14 +31,13 @@ from sqlalchemy import column, select, table
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sql import SqlConfig, SqlSource, SqlSourceConfig
-from bench.bus_throughput import create_topics, delete_topics
+from bench.kafka import bench_kafka
 from bus.adapter_testing import running_source
 from bus.codec import Codec
-from bus.localkafka import LocalKafka
 from bus.mapping import Mapper, MappingConfig
 from bus.publisher import SAFE_PRODUCER
-from bus.settings import Settings
 from bus.testing import topic_partitions
+from bus.topics import create_topics, delete_topics
 from contracts.catalogue.gro import DeathRegisteredV1
 
 EXAMPLE = DeathRegisteredV1.contract.example
@@ -161,13 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rows < 100 or args.batch < 1:
         parser.error("--rows must be at least 100 and --batch at least 1")
     logging.basicConfig(level=logging.ERROR)
-    cluster = LocalKafka(Settings(kafka_bootstrap=args.bootstrap) if args.bootstrap else Settings())
-    started = cluster.up(nodes=1)
-    try:
+    with bench_kafka(args.bootstrap) as started:
         raw_s, govbus_s = asyncio.run(compare(started.bootstrap, args.rows, args.batch))
-    finally:
-        if started.started_nodes:
-            cluster.down()
     raw_rate, govbus_rate = args.rows / raw_s, args.rows / govbus_s
     print(f"{args.rows} SQLite rows, {args.batch} per query, acks=all, Kafka {started.bootstrap}")
     print(f"raw SQLAlchemy + aiokafka  {raw_rate:>10,.0f} rows/s  ({raw_s:.2f} s)")

@@ -7,17 +7,15 @@ start-up; ``store`` writes with acks=all and returns once Kafka has the offsets.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bus.publisher import SAFE_PRODUCER
 from bus.source import Offset, Partition
+from bus.topics import create_topics, topic_partitions
 
 OFFSETS_TOPIC = "govbus.source-offsets"
 
@@ -32,10 +30,14 @@ class OffsetStore:
     def __init__(self, options: Mapping[str, Any], *, topic: str = OFFSETS_TOPIC) -> None:
         self.topic = topic
         self._options = dict(options)
+        self._bootstrap = str(self._options.get("bootstrap_servers", ""))
         self._producer = AIOKafkaProducer(**self._options, **SAFE_PRODUCER)
 
     async def start(self) -> None:
-        await self._ensure_topic()
+        await create_topics(
+            self._bootstrap, [self.topic], partitions=1,
+            config={"cleanup.policy": "compact"}, options=self._options,
+        )  # fmt: skip
         await self._producer.start()
 
     async def close(self) -> None:
@@ -47,7 +49,9 @@ class OffsetStore:
         await consumer.start()
         found: dict[Partition, Offset] = {}
         try:
-            partitions = [TopicPartition(self.topic, p) for p in await self._partition_ids()]
+            partitions = (
+                await topic_partitions(self._bootstrap, self.topic, options=self._options) or []
+            )
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             ends = await consumer.end_offsets(partitions)
@@ -75,34 +79,6 @@ class OffsetStore:
         ]
         for future in futures:
             await future
-
-    async def _partition_ids(self) -> list[int]:
-        admin = AIOKafkaAdminClient(**self._options)
-        await admin.start()
-        try:
-            (described,) = await admin.describe_topics([self.topic])
-        finally:
-            await admin.close()
-        return sorted(p["partition"] for p in described["partitions"])
-
-    async def _ensure_topic(self) -> None:
-        admin = AIOKafkaAdminClient(**self._options)
-        await admin.start()
-        try:
-            brokers = len((await admin.describe_cluster())["brokers"])
-            topic = NewTopic(
-                self.topic,
-                num_partitions=1,
-                replication_factor=min(3, brokers),
-                topic_configs={"cleanup.policy": "compact"},
-            )
-            with contextlib.suppress(TopicAlreadyExistsError):
-                response = await admin.create_topics([topic])
-                for name, code, *_ in getattr(response, "topic_errors", []):
-                    if code not in (0, TopicAlreadyExistsError.errno):
-                        raise RuntimeError(f"cannot create {name}: Kafka error {code}")
-        finally:
-            await admin.close()
 
 
 def _apply(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+from bus import topics
 
 _TOPIC_PART = re.compile(r"[^a-zA-Z0-9._-]+")
 
@@ -51,34 +53,23 @@ async def read_records(
 
 async def topic_partitions(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> list[Any]:
     """The partitions of ``topic``, or none if it does not exist within ``timeout_s``."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while True:
-            (described,) = await admin.describe_topics([topic])
-            if described["error_code"] == 0 and described["partitions"]:
-                found = sorted(p["partition"] for p in described["partitions"])
-                return [TopicPartition(topic, partition) for partition in found]
-            if asyncio.get_running_loop().time() > deadline:
-                return []
-            await asyncio.sleep(0.1)
-    finally:
-        await admin.close()
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while (found := await topics.topic_partitions(bootstrap, topic)) is None:
+        if asyncio.get_running_loop().time() > deadline:
+            return []
+        await asyncio.sleep(0.1)
+    return found
 
 
-async def create_topics(
-    bootstrap: str, topics: list[str], *, partitions: int = 3, config: dict[str, str] | None = None
-) -> None:
-    """Create ``topics`` (replication factor 1) with ``partitions`` each and optional config."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics(
-            [NewTopic(t, partitions, 1, topic_configs=config or {}) for t in topics]
-        )
-    finally:
-        await admin.close()
+create_topics = topics.create_topics
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 async def eventually(

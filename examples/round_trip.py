@@ -71,19 +71,14 @@ async def round_trip(bootstrap: str) -> dict[str, object]:
 
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)  # the client's retries while a topic is created
-    cluster = LocalKafka(Settings())
     try:
-        started = cluster.up(nodes=1, report=print)
+        with LocalKafka(Settings()).running(nodes=1, report=print) as started:
+            arrived = asyncio.run(round_trip(started.bootstrap))
+            print("published and consumed through Kafka at", started.bootstrap)
+            print(orjson.dumps(arrived, option=orjson.OPT_INDENT_2).decode())
     except GovbusError as exc:
         print(f"govbus: {exc}", file=sys.stderr)
         return 1
-    try:
-        arrived = asyncio.run(round_trip(started.bootstrap))
-        print("published and consumed through Kafka at", started.bootstrap)
-        print(orjson.dumps(arrived, option=orjson.OPT_INDENT_2).decode())
-    finally:
-        if started.started_nodes:
-            print(cluster.down())
     return 0
 
 

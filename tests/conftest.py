@@ -24,11 +24,8 @@ def kafka_bootstrap() -> Iterator[str]:
 
     A broker this fixture started is stopped (and its data removed) at the end of the session.
     """
-    cluster = LocalKafka(Settings())
-    result = cluster.up(nodes=1)
-    yield result.bootstrap
-    if result.started_nodes:
-        cluster.down()
+    with LocalKafka(Settings()).running(nodes=1) as result:
+        yield result.bootstrap
 
 
 @pytest.fixture

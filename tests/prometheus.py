@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import re
 import shutil
-import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
 from bus import metrics
+from bus.testing import free_port
 
 ROOT = Path(__file__).parents[1]
 PROMETHEUS_DIR = ROOT / "docker" / "prometheus"
@@ -37,14 +37,6 @@ def tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is needed: run `make system-deps` (Debian package prometheus)")
     return path
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from bus import kafka_client
 from bus.cli.output import fail_on_govbus_error
 from bus.settings import Settings
+from bus.topics import topic_partitions
 
 T = TypeVar("T")
 
@@ -49,30 +49,13 @@ def run_client(work: Coroutine[Any, Any, T], *, bootstrap: str) -> T:
             raise typer.Exit(130) from None
 
 
-async def partitions_of(bootstrap: str, topic: str) -> list[int] | None:
-    """The partition numbers of ``topic``, or ``None`` if it does not exist (it is not created)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
-    try:
-        await admin.start()
-        # Asking for every topic, not this one: a request naming it could auto-create it.
-        described = await admin.describe_topics()
-    finally:
-        await admin.close()
-    for entry in described:
-        if entry["topic"] == topic and entry["error_code"] == 0:
-            return sorted(int(p["partition"]) for p in entry["partitions"])
-    return None
-
-
 async def assign_all(
     consumer: AIOKafkaConsumer, bootstrap: str, topic: str
 ) -> list[TopicPartition] | None:
     """Assign every partition of ``topic`` to a group-less consumer; ``None`` if no such topic."""
-    partitions = await partitions_of(bootstrap, topic)
-    if partitions is None:
-        return None
-    assigned = [TopicPartition(topic, partition) for partition in partitions]
-    consumer.assign(assigned)
+    assigned = await topic_partitions(bootstrap, topic)
+    if assigned is not None:
+        consumer.assign(assigned)
     return assigned
 
 

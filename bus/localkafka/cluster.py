@@ -89,6 +89,16 @@ class LocalKafka:
         with self._locked():
             return self._up(nodes, report)
 
+    @contextlib.contextmanager
+    def running(self, *, nodes: int = 1, report: Report = lambda _: None) -> Iterator[UpResult]:
+        """``up()`` for the block; stop the cluster afterwards only if this call started it."""
+        result = self.up(nodes=nodes, report=report)
+        try:
+            yield result
+        finally:
+            if result.started_nodes:
+                report(self.down())
+
     def status(self) -> ClusterStatus:
         """The cluster's source and nodes; an empty node list when none is recorded."""
         if self.settings.kafka_bootstrap:

@@ -11,7 +11,6 @@ import time
 from bus.errors import GovbusError
 from bus.localkafka import LocalKafka
 from bus.settings import Settings
-from examples.tell_us_once.arrivals import percentile
 from examples.tell_us_once.scenario import ORGANISATIONS, TellUsOnce
 
 
@@ -30,17 +29,7 @@ async def scenario(bootstrap: str, args: argparse.Namespace) -> bool:
             await tuo.kill_adapter(args.kill)
             await tuo.start_adapter(args.kill)
         await tuo.watch(timeout_s=60 + args.deaths * 0.2, print_each=not args.quiet)
-        elapsed = time.monotonic() - started
-        print("\nsummary (time from registration to arrival):")
-        print("\n".join(tuo.summary()))
-        delays = sorted(tuo.latencies())
-        print(
-            f"\n{len(delays)} notifications in {elapsed:.1f} s; end to end "
-            f"p50 {percentile(delays, 50):.2f} s, p99 {percentile(delays, 99):.2f} s"
-        )
-        ok = tuo.arrivals.exactly_once()
-        print("every notification reached every system exactly once" if ok else "FAILED")
-        return ok
+        return tuo.conclude(time.monotonic() - started)
 
 
 def main() -> int:
@@ -50,17 +39,12 @@ def main() -> int:
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    cluster = LocalKafka(Settings())
     try:
-        up = cluster.up(nodes=1, report=print)
+        with LocalKafka(Settings()).running(nodes=1, report=print) as up:
+            ok = asyncio.run(scenario(up.bootstrap, args))
     except GovbusError as exc:
         print(f"govbus: {exc}", file=sys.stderr)
         return 1
-    try:
-        ok = asyncio.run(scenario(up.bootstrap, args))
-    finally:
-        if up.started_nodes:
-            print(cluster.down())
     return 0 if ok else 1
 
 

@@ -169,6 +169,19 @@ class Notifications:
             if n in self.arrivals.sent
         ]
 
+    def conclude(self, elapsed_s: float) -> bool:
+        """Report the summary and end-to-end figures; whether all arrived exactly once."""
+        self.report("\nsummary (time from registration to arrival):")
+        self.report("\n".join(self.summary()))
+        delays = sorted(self.latencies())
+        self.report(
+            f"\n{len(delays)} notifications in {elapsed_s:.1f} s; end to end "
+            f"p50 {percentile(delays, 50):.2f} s, p99 {percentile(delays, 99):.2f} s"
+        )
+        ok = self.arrivals.exactly_once()
+        self.report("every notification reached every system exactly once" if ok else "FAILED")
+        return ok
+
 
 def percentile(values: list[float], percent: int) -> float:
     """The ``percent``-th percentile of ``values`` (NaN for none, the value itself for one)."""

@@ -26,15 +26,14 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bus.topics import create_topics
 from examples.legacy.pensions.server import NS, PATH, SOAP_ENV
 from examples.tell_us_once import register_office
-from examples.tell_us_once.arrivals import Found, Notifications, Report, percentile
+from examples.tell_us_once.arrivals import Found, Notifications, Report
 from examples.tell_us_once.render_deployments import render_all, values_from_environment
 from examples.tell_us_once.scenario import TOPICS
 
-TOPIC_EXISTS = 36  # Kafka's TOPIC_ALREADY_EXISTS error code: a second `prepare` is fine
 _PAGE = 1000  # the most ListPaymentStops returns at once
 
 
@@ -101,19 +100,6 @@ class ComposeStack(Notifications):
         return "closed_on" in reply.json()
 
 
-async def create_topics(bootstrap: str, topics: list[str], *, partitions: int = 3) -> None:
-    """Create ``topics`` (replication factor 1) unless they exist; other refusals raise."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        response = await admin.create_topics([NewTopic(t, partitions, 1) for t in topics])
-    finally:
-        await admin.close()
-    for topic, code, *_ in response.topic_errors:
-        if code not in (0, TOPIC_EXISTS):
-            raise RuntimeError(f"Kafka refused to create topic {topic}: error code {code}")
-
-
 def prepare(out_dir: Path) -> int:
     filled = values_from_environment(os.environ)
     for path in render_all(out_dir, filled):
@@ -149,17 +135,7 @@ async def demo(deaths: int, timeout_s: float) -> bool:
         await stack.watch(timeout_s=timeout_s)
     finally:
         await stack.http.aclose()
-    elapsed = time.monotonic() - started
-    print("\nsummary (time from registration to arrival):")
-    print("\n".join(stack.summary()))
-    delays = sorted(stack.latencies())
-    print(
-        f"\n{len(delays)} notifications in {elapsed:.1f} s; end to end "
-        f"p50 {percentile(delays, 50):.2f} s, p99 {percentile(delays, 99):.2f} s"
-    )
-    ok = stack.arrivals.exactly_once()
-    print("every notification reached every system exactly once" if ok else "FAILED")
-    return ok
+    return stack.conclude(time.monotonic() - started)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bus.testing import create_topics, unique_topic
+from bus.testing import create_topics, free_port, unique_topic
 from contracts.catalogue.council import AddressChangeNotifiedV1
 from contracts.catalogue.gro import DeathRegisteredV2
 from examples.legacy.council_tax.server import CouncilTaxApi
@@ -51,7 +50,7 @@ class TellUsOnce(Notifications):
         self.pensions = PensionsService()
         self.council = CouncilTaxApi()
         self.processes: dict[str, asyncio.subprocess.Process] = {}
-        self.health_ports = {org: _free_port() for org in ORGANISATIONS}
+        self.health_ports = {org: free_port() for org in ORGANISATIONS}
 
     async def __aenter__(self) -> TellUsOnce:
         self.create_systems()
@@ -127,10 +126,3 @@ class TellUsOnce(Notifications):
                         return
                 await asyncio.sleep(0.2)
         raise RuntimeError(f"govbus run for {organisation} was not ready in {timeout_s:.0f} s")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,17 +17,11 @@ from bus.lag import consumer_lag
 from bus.localkafka import jars, processes
 from bus.localkafka.layout import LOG4J2_PROPERTIES, NodeSpec, render_properties, server_properties
 from bus.settings import Settings
-from bus.testing import unique_topic
+from bus.testing import free_port, unique_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 USERS = {"admin": "admin-secret", "pensions": "pensions-secret"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _sasl_properties(spec: NodeSpec) -> dict[str, str]:
@@ -76,9 +69,9 @@ def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings()
     processes.check_java()
     classpath = jars.resolve(settings.cache_dir)
-    port = _free_port()
+    port = free_port()
     spec = NodeSpec(
-        node_id=1, port=port, controller_port=_free_port(), home=tmp_path_factory.mktemp("sasl")
+        node_id=1, port=port, controller_port=free_port(), home=tmp_path_factory.mktemp("sasl")
     )
     spec.logs_dir.mkdir(parents=True)
     spec.config_file.write_text(render_properties(_sasl_properties(spec)))

@@ -12,7 +12,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,11 @@ from typing import Any
 
 import yaml
 
-from bus.testing import unique_topic
+from bus.testing import free_port, unique_topic
 from tests.unit.docker.test_compose import COMPOSE, GOVBUS_SERVICES, REPO, _command
 
 LEGACY = ("pensions", "council-tax")
 VOLUMES = ("/data", "/deployments")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class LocalStack:
@@ -44,7 +36,7 @@ class LocalStack:
         self.bootstrap = bootstrap
         self.workdir = workdir
         self.ports = {
-            int(published.rsplit(":", 1)[1]): _free_port()
+            int(published.rsplit(":", 1)[1]): free_port()
             for name in (*LEGACY, *GOVBUS_SERVICES)
             for published in self.services[name]["ports"]
         }

@@ -10,10 +10,11 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from bus.testing import free_port
 
 STOP_TIMEOUT_S = 30
 
@@ -27,12 +28,6 @@ def server_binaries() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class PostgresServer:
     """One PostgreSQL cluster: ``start``, ``stop`` (to take it down in a test), ``close``."""
 
@@ -40,7 +35,7 @@ class PostgresServer:
         self.binaries = binaries
         self.root = Path(tempfile.mkdtemp(prefix="govbus-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._as_user: list[str] = []
         if os.geteuid() == 0:
             shutil.chown(self.root, user="postgres", group="postgres")

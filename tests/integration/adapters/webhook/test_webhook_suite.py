@@ -23,19 +23,12 @@ import pytest
 from adapters.webhook import WebhookConfig, WebhookSource
 from bus.codec import Codec
 from bus.mapping import Mapper, MappingConfig
-from bus.testing import unique_topic
+from bus.testing import free_port, unique_topic
 from contracts import Event
 from contracts.catalogue.council import CouncilTaxAccountClosedV1
 from tests.adapters.source_suite import SourceBehaviour
 from tests.integration.adapters.rest.council_tax import change, number_of
 from tests.integration.adapters.webhook.sender import SECRET, WEBHOOK_MAPPING, Sender
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class WebhookFeed:
