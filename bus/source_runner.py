@@ -77,6 +77,7 @@ class SourceRunner:
         self._reconnect = (reconnect_initial_s, reconnect_max_s)
         self._stopping = asyncio.Event()
         self._pending: asyncio.Task[dict[Partition, Offset]] | None = None
+        self._stored: dict[Partition, Offset] | None = None  # the offsets in the offsets topic
         self._dlq_topic = adapter_dlq_topic(adapter, prefix=codec.topic_prefix)
         self._up = metrics.ADAPTER_LEGACY_UP.labels(adapter)
         self._read = metrics.ADAPTER_RECORDS_READ.labels(adapter)
@@ -116,10 +117,12 @@ class SourceRunner:
 
     async def _open(self) -> None:
         attempt = 0
+        if self._stored is None:
+            # Read once; afterwards this runner is the only writer, so it knows them already.
+            self._stored = await self._offsets.load(self.adapter)
         while True:
-            resume = await self._offsets.load(self.adapter)
             try:
-                await self.source.open(resume)
+                await self.source.open(dict(self._stored))
             except NotConnected as exc:
                 attempt += 1
                 self._down(exc)
@@ -192,6 +195,8 @@ class SourceRunner:
         for record in batch:
             last[record.partition] = record.offset
         await self._offsets.store(self.adapter, last)
+        if self._stored is not None:
+            self._stored.update(last)
         return last
 
     def _encode(self, record: SourceRecord) -> OutgoingRecord | SourceRecord:

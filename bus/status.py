@@ -167,24 +167,29 @@ class LastEvents:
 
     def __init__(self, capacity: int = MAX_SOURCES_SHOWN) -> None:
         self._capacity = capacity
-        self._events: OrderedDict[str, LastEvent] = OrderedDict()
+        # Called for every handled event, so it keeps what it was given and the page, which is
+        # read rarely, builds the rows.
+        self._events: OrderedDict[str, tuple[Envelope, str, float]] = OrderedDict()
 
     def record(self, envelope: Envelope, *, subscription: str) -> None:
         source = envelope.source[:MAX_ATTRIBUTE_CHARS]
-        self._events[source] = LastEvent(
-            source=source,
-            type=envelope.type[:MAX_ATTRIBUTE_CHARS],
-            id=envelope.id[:MAX_ATTRIBUTE_CHARS],
-            time=envelope.time,
-            received_at=datetime.now(UTC),
-            subscription=subscription,
-        )
+        self._events[source] = (envelope, subscription, time.time())
         self._events.move_to_end(source)
-        while len(self._events) > self._capacity:
+        if len(self._events) > self._capacity:
             self._events.popitem(last=False)
 
     def latest_first(self) -> tuple[LastEvent, ...]:
-        return tuple(reversed(self._events.values()))
+        return tuple(
+            LastEvent(
+                source=source,
+                type=envelope.type[:MAX_ATTRIBUTE_CHARS],
+                id=envelope.id[:MAX_ATTRIBUTE_CHARS],
+                time=envelope.time,
+                received_at=datetime.fromtimestamp(received_at, UTC),
+                subscription=subscription,
+            )
+            for source, (envelope, subscription, received_at) in reversed(self._events.items())
+        )
 
 
 @dataclass(frozen=True, slots=True)
