@@ -3,7 +3,8 @@
 Lifecycle: ``start()`` once; then ``publish`` and ``publish_many`` from any number of tasks;
 ``close()`` once, which waits until Kafka acknowledged or refused every event whose publish was
 accepted before it returns. A publish never awaits acknowledgements one event at a time:
-``publish_many`` hands the whole batch to the producer and then awaits all acks together.
+``publish_many`` hands the whole batch to the producer, as one producer batch per partition where
+it fits, and then awaits all acks together.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import DefaultPartitioner
+from aiokafka.producer.message_accumulator import BatchBuilder
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from prometheus_client import Counter
 
 from bus import metrics
@@ -34,6 +38,31 @@ SAFE_PRODUCER: dict[str, Any] = {
     "max_batch_size": 256 * 1024,
     "request_timeout_ms": 30_000,
 }
+# aiokafka's default largest request; a single record must fit in one.
+_MAX_REQUEST_SIZE = 1024 * 1024
+# Keys map to partitions by murmur2, as in the Java client, so producers agree on a key's partition.
+_PARTITIONER = DefaultPartitioner()
+_record_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One producer batch of a partition and the indices of the records it holds."""
+
+    topic: str
+    partition: int
+    builder: BatchBuilder
+    indices: list[int] = field(default_factory=list)
+
+    def add(self, index: int, record: OutgoingRecord) -> bool:
+        """Append ``record``; False if the batch is full (it then stays unchanged)."""
+        added = self.builder.append(
+            timestamp=None, key=record.key, value=record.value, headers=record.headers
+        )
+        if added is None:
+            return False
+        self.indices.append(index)
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +89,9 @@ class Publisher:
     ) -> None:
         self.codec = codec
         self.name = name
-        self._producer = AIOKafkaProducer(
-            **({"bootstrap_servers": bootstrap} | (client_options or {}) | SAFE_PRODUCER)
-        )
+        options = {"bootstrap_servers": bootstrap} | (client_options or {}) | SAFE_PRODUCER
+        self._producer = AIOKafkaProducer(**options)
+        self._max_request_size: int = options.get("max_request_size", _MAX_REQUEST_SIZE)
         self._in_flight = metrics.PUBLISHES_IN_FLIGHT.labels(publisher=name)
         self._counters: dict[tuple[Counter, tuple[str, int]], Counter] = {}
         self._closed = False
@@ -121,33 +150,51 @@ class Publisher:
         return await self.send_records(records)
 
     async def send_records(self, records: list[OutgoingRecord]) -> list[str]:
-        """Send already-encoded records (for example replayed dead letters) and await acks."""
+        """Send already-encoded records (for example replayed dead letters) and await acks.
+
+        A record too large for a Kafka request refuses the whole call before anything is sent.
+        The rest go to the producer as whole batches, one or more per partition: a key's
+        partition is the one every Kafka client's default partitioner picks, and each
+        partition's records keep their order.
+        """
         if self._closed:
             raise PublishError(f"publisher {self.name!r} is closed")
+        for record in records:
+            size = _record_size(record.key, record.value, record.headers)
+            if size > self._max_request_size:
+                raise PublishError(
+                    f"event {record.event_id} is {size} bytes as a Kafka record; "
+                    f"the producer's max_request_size is {self._max_request_size}"
+                )
         futures: list[asyncio.Future[Any]] = []
         refused: BaseException | None = None
         self._in_flight.inc(len(records))
         self._active += 1
         self._idle.clear()
         try:
-            for record in records:
+            batches = await self._batches(records)
+            for batch in batches:
                 try:
                     futures.append(
-                        await self._producer.send(
-                            record.topic, record.value, key=record.key, headers=record.headers
+                        await self._producer.send_batch(
+                            batch.builder, batch.topic, partition=batch.partition
                         )
                     )
-                except Exception as exc:  # e.g. a record larger than the producer allows
+                except Exception as exc:  # e.g. the producer was closed or timed out
                     refused = exc
                     break
-            # Events already handed over are still awaited, so none is left unaccounted for.
-            outcomes: list[Any] = await asyncio.gather(*futures, return_exceptions=True)
+            # Batches already handed over are still awaited, so none is left unaccounted for.
+            settled: list[Any] = await asyncio.gather(*futures, return_exceptions=True)
         finally:
             self._in_flight.dec(len(records))
             self._active -= 1
             if self._active == 0:
                 self._idle.set()
-        outcomes += [refused] * (len(records) - len(futures))
+        settled += [refused] * (len(batches) - len(futures))
+        outcomes: list[Any] = [None] * len(records)
+        for batch, outcome in zip(batches, settled, strict=True):
+            for index in batch.indices:
+                outcomes[index] = outcome
         failure: BaseException | None = None
         published: dict[tuple[str, int], int] = {}
         for record, outcome in zip(records, outcomes, strict=True):
@@ -162,6 +209,29 @@ class Publisher:
         if failure is not None:
             raise PublishError(f"Kafka refused an event: {failure!r}") from failure
         return [record.event_id for record in records]
+
+    async def _batches(self, records: list[OutgoingRecord]) -> list[_Batch]:
+        """The records in producer batches, by partition in order, each batch closed."""
+        partitions: dict[str, list[int]] = {}
+        open_batches: dict[tuple[str, int], _Batch] = {}
+        batches: list[_Batch] = []
+        for index, record in enumerate(records):
+            topic = record.topic
+            known = partitions.get(topic)
+            if known is None:
+                known = partitions[topic] = sorted(await self._producer.partitions_for(topic))
+            partition = _PARTITIONER(record.key, known, known)
+            batch = open_batches.get((topic, partition))
+            if batch is None or not batch.add(index, record):
+                if batch is not None:
+                    batch.builder.close()
+                batch = _Batch(topic, partition, self._producer.create_batch())
+                open_batches[topic, partition] = batch
+                batches.append(batch)
+                batch.add(index, record)  # the first record always fits
+        for batch in batches:
+            batch.builder.close()  # nothing else joins it, and it does not wait for linger
+        return batches
 
     def _children(self, counter: Counter, contract: tuple[str, int]) -> Counter:
         """``counter``'s child for an event type and version from this publisher, cached."""
