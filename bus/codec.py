@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from pydantic import ValidationError
@@ -46,8 +46,7 @@ class OutgoingRecord:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     """A consumed record: its envelope and the contract instance a subscriber reads."""
 
     envelope: Envelope
@@ -201,7 +200,7 @@ class Codec:
                 event = self.upcasters.upcast(event, to_version=wanted.version)
         except ContractError as exc:
             raise ContractViolation(str(exc)) from None
-        return Decoded(envelope=envelope, event=event, published_version=info.version)
+        return Decoded(envelope, event, info.version)
 
 
 def rejection_reason(exc: RejectedRecord) -> str:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
+from typing import NamedTuple
 
 import orjson
 
@@ -35,15 +36,20 @@ _CONTENT_TYPE = CONTENT_TYPE_HEADER.upper()  # stands for the content type among
 _USUAL = {f"ce_{name}": name for name in ("specversion", *_STANDARD, "classification", "caveat")}
 _USUAL[CONTENT_TYPE_HEADER] = _CONTENT_TYPE
 _EXTENSION_NAME = re.compile(r"[a-z0-9]{1,20}")
+_USUAL_EXTENSIONS = frozenset(("classification", "caveat", "traceparent"))
+_NO_EXTENSIONS: Mapping[str, str] = MappingProxyType({})
 # Deterministic ids for source adapters live in this namespace (a fixed, random UUID).
 _ID_NAMESPACE = uuid.UUID("5b4d3a6e-9f0c-4c55-8a1e-2f6e0c7d9b14")
 
 Headers = Sequence[tuple[str, bytes]]
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """One CloudEvent: its attributes and its JSON data as bytes."""
+class Envelope(NamedTuple):
+    """One CloudEvent: its attributes and its JSON data as bytes.
+
+    An immutable tuple rather than a frozen dataclass: one is built for every consumed record,
+    and a tuple is built several times faster.
+    """
 
     id: str
     source: str
@@ -51,7 +57,7 @@ class Envelope:
     time: datetime | None = None
     subject: str | None = None
     dataschema: str | None = None
-    extensions: Mapping[str, str] = field(default_factory=dict)
+    extensions: Mapping[str, str] = _NO_EXTENSIONS
     data: bytes = b""
 
     def headers(self) -> list[tuple[str, bytes]]:
@@ -111,8 +117,9 @@ def event_id(*, source: str, identity: str, cloudevents_type: str) -> str:
 def from_kafka(headers: Headers, value: bytes | None) -> Envelope:
     """Read a record in binary or structured content mode; raise ``InvalidEnvelope`` or
     ``NotJson`` naming what is wrong."""
-    attributes, content_type = _decode_headers(headers)
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    attributes = _decode_headers(headers)
+    content_type = attributes.pop(_CONTENT_TYPE, "")
+    media_type = content_type if content_type == JSON else _media_type(content_type)
     if media_type == STRUCTURED or ("specversion" not in attributes and _looks_structured(value)):
         return _structured(value)
     if value is None:
@@ -122,10 +129,14 @@ def from_kafka(headers: Headers, value: bytes | None) -> Envelope:
     return _envelope(attributes, value, where="header ce_")
 
 
-def _decode_headers(headers: Headers) -> tuple[dict[str, str], str]:
-    """The ``ce_`` attributes by lower-case name without the prefix, and the content type."""
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _decode_headers(headers: Headers) -> dict[str, str]:
+    """The ``ce_`` attributes by lower-case name without the prefix, and the content type
+    under ``_CONTENT_TYPE``."""
     attributes: dict[str, str] = {}
-    content_type: str | None = None
     for name, raw in headers:
         attribute = _USUAL.get(name)
         if attribute is None:
@@ -136,17 +147,13 @@ def _decode_headers(headers: Headers) -> tuple[dict[str, str], str]:
                 attribute = _CONTENT_TYPE
             else:
                 continue
-        if (content_type is not None) if attribute is _CONTENT_TYPE else (attribute in attributes):
+        if attribute in attributes:
             raise InvalidEnvelope(f"header {name!r} appears more than once")
         try:
-            text = (raw or b"").decode("utf-8")
+            attributes[attribute] = raw.decode() if raw else ""
         except UnicodeDecodeError:
             raise InvalidEnvelope(f"header {name!r} is not UTF-8") from None
-        if attribute is _CONTENT_TYPE:
-            content_type = text
-        else:
-            attributes[attribute] = text
-    return attributes, content_type or ""
+    return attributes
 
 
 def _looks_structured(value: bytes | None) -> bool:
@@ -167,7 +174,7 @@ def _structured(value: bytes | None) -> Envelope:
     if "data_base64" in document:
         raise InvalidEnvelope("data_base64 is not accepted: govbus events carry JSON data")
     content_type = document.get("datacontenttype", JSON)
-    if not isinstance(content_type, str) or content_type.split(";")[0].strip() != JSON:
+    if not isinstance(content_type, str) or _media_type(content_type) != JSON:
         raise InvalidEnvelope(f"datacontenttype {content_type!r} is not {JSON}")
     attributes: dict[str, str] = {}
     for name, attribute in document.items():
@@ -185,35 +192,26 @@ def _envelope(attributes: dict[str, str], data: bytes, *, where: str) -> Envelop
     if version != SPEC_VERSION:
         shown = "missing" if version is None else repr(version)
         raise InvalidEnvelope(f"{where}specversion is {shown}; govbus reads CloudEvents 1.0")
-    for name in _REQUIRED:
-        if not attributes.get(name, "").strip():
-            raise InvalidEnvelope(f"{where}{name} is missing or empty")
+    get = attributes.get
+    id, source, type = get("id", ""), get("source", ""), get("type", "")
+    if not (id.strip() and source.strip() and type.strip()):
+        missing = next(name for name in _REQUIRED if not attributes.get(name, "").strip())
+        raise InvalidEnvelope(f"{where}{missing} is missing or empty")
     time = None
-    if "time" in attributes:
+    text = get("time")
+    if text is not None:
         try:
-            time = datetime.fromisoformat(attributes["time"])
+            time = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidEnvelope(
-                f"{where}time {attributes['time'][:64]!r} is not an RFC 3339 timestamp"
-            ) from None
+            shown = text[:64]
+            raise InvalidEnvelope(f"{where}time {shown!r} is not an RFC 3339 timestamp") from None
         if time.tzinfo is None:
-            raise InvalidEnvelope(f"{where}time {attributes['time']!r} has no UTC offset")
+            raise InvalidEnvelope(f"{where}time {text!r} has no UTC offset")
     extensions = {}
-    for name, value in attributes.items():
-        if name in _STANDARD:
-            continue
-        if not _EXTENSION_NAME.fullmatch(name):
+    for name in attributes.keys() - _STANDARD:
+        if name not in _USUAL_EXTENSIONS and not _EXTENSION_NAME.fullmatch(name):
             raise InvalidEnvelope(
                 f"{where}{name[:40]} is not a valid extension name (lower-case a-z0-9, <= 20)"
             )
-        extensions[name] = value
-    return Envelope(
-        id=attributes["id"],
-        source=attributes["source"],
-        type=attributes["type"],
-        time=time,
-        subject=attributes.get("subject"),
-        dataschema=attributes.get("dataschema"),
-        extensions=extensions,
-        data=data,
-    )
+        extensions[name] = attributes[name]
+    return Envelope(id, source, type, time, get("subject"), get("dataschema"), extensions, data)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
@@ -42,9 +42,11 @@ log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """Where a handled event came from, and which attempt this is (1 for the first)."""
+class Delivery(NamedTuple):
+    """Where a handled event came from, and which attempt this is (1 for the first).
+
+    An immutable tuple rather than a frozen dataclass: one is built for every handled record.
+    """
 
     envelope: Envelope
     topic: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import orjson
@@ -179,4 +178,4 @@ def test_encoded_headers_are_the_envelope_in_binary_mode() -> None:
     )
     assert record.headers == envelope.headers()
     decoded = CODEC.decode(record.headers, record.value, want=DeathRegisteredV1)
-    assert decoded.envelope == replace(envelope, data=record.value)
+    assert decoded.envelope == envelope._replace(data=record.value)
