@@ -33,8 +33,7 @@ from contracts.export import schema_id
 DEFAULT_MAX_VALUE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class OutgoingRecord:
+class OutgoingRecord(NamedTuple):
     """A record ready for the producer, with the event id it carries."""
 
     topic: str
@@ -126,13 +125,13 @@ class Codec:
             extensions={"traceparent": traceparent} if traceparent else None,
         )
         return OutgoingRecord(
-            topic=publishing.topic,
-            key=key.encode(),
-            value=value,
-            headers=headers,
-            event_id=event_id,
-            event_type=publishing.event_type,
-            version=publishing.version,
+            publishing.topic,
+            key.encode(),
+            value,
+            headers,
+            event_id,
+            publishing.event_type,
+            publishing.version,
         )
 
     def _prepare(self, model: type[Event]) -> _Publishing:

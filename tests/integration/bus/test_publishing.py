@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import replace
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -85,7 +84,7 @@ async def test_a_record_too_large_for_kafka_refuses_the_whole_call(
 ) -> None:
     """A record over the producer's request size fails the call before any record is sent."""
     good = codec.encode(death(1), key="fine", event_id="ok-1")
-    huge = replace(codec.encode(death(2), key="huge", event_id="too-big"), value=b"x" * 2**21)
+    huge = codec.encode(death(2), key="huge", event_id="too-big")._replace(value=b"x" * 2**21)
     with pytest.raises(PublishError, match=r"too-big.*max_request_size"):
         await publisher.send_records([good, huge])
     topic = codec.topic_for(DeathRegisteredV1)
