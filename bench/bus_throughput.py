@@ -7,11 +7,13 @@ Both paths carry the same records: ~1 KB JSON values of a planning application (
 ``proposal`` padded) with the same CloudEvents headers, on fresh 3-partition topics. As in a
 deployment, the consumer runs in its own process, started and assigned its partitions before
 the first send; the producer runs in this process. The bus path publishes with
-``Publisher.publish_many`` in batches (encoding each event, checked against its contract) and
-handles them with a ``Subscriber`` whose handler does nothing (decoding, validating, dedup,
-metrics and commits included); the raw path sends the pre-encoded records with
-``AIOKafkaProducer`` (the bus's ``SAFE_PRODUCER`` settings), stamping ``ce_time`` per batch, and
-reads them with an ``AIOKafkaConsumer`` that commits after each fetch. Throughput runs from the
+``Publisher.publish_many`` in batches (encoding each event, checked against its contract, and
+handing each partition's records to the producer as whole batches with aiokafka's
+``create_batch``/``send_batch``) and handles them with a ``Subscriber`` whose handler only notes
+the latency (decoding, validating, dedup, metrics and commits included); the raw path sends the
+pre-encoded records one by one with ``AIOKafkaProducer.send`` (the bus's ``SAFE_PRODUCER``
+settings), as most aiokafka code does, stamping ``ce_time`` per batch, and reads them with an
+``AIOKafkaConsumer`` that commits after each fetch. Throughput runs from the
 first send to the last event handled; latency from an event's ``ce_time`` (set when it is sent)
 to its handler (or the raw consumer) seeing it, both on the wall clock both processes share.
 CPU figures are each process's own CPU time per event. Both paths run ``R`` rounds (3 unless
