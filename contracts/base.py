@@ -39,6 +39,7 @@ from typing import (
     Self,
     TypeVar,
     Union,
+    cast,
     get_args,
     get_origin,
 )
@@ -51,6 +52,7 @@ from pydantic import (
 )
 
 from contracts.errors import ContractDefinitionError, ContractValidationError
+from contracts.fast_path import fast_validator
 
 _NAME: Final = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
 EVENT_TYPE_PATTERN: Final = re.compile(rf"uk\.gov\.(?P<owner>[a-z][a-z0-9]*)\.(?P<name>{_NAME})")
@@ -358,8 +360,17 @@ class Event(ContractModel):
     def from_consumed(cls, data: Mapping[str, Any] | str | bytes) -> Self:
         """Validate consumed data (a mapping, or JSON text), ignoring unknown fields.
 
+        Data already in canonical form takes the model's fast validator (no Python validators
+        run); anything it refuses is validated in full, which normalises or explains.
         Raises `ContractValidationError` naming the CloudEvents type and each bad field.
         """
+        fast = fast_validator(cls)
+        try:
+            if isinstance(data, str | bytes):
+                return cast(Self, fast.validate_json(data))
+            return cast(Self, fast.validate_python(data))
+        except ValidationError:
+            pass  # not canonical, or not valid: full validation decides and explains
         try:
             if isinstance(data, str | bytes):
                 return cls.model_validate_json(data, extra="ignore")

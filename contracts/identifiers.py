@@ -17,7 +17,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Final
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict
-from pydantic_core import PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from contracts.fast_path import after_strict_str, fast_path, forget_fast_validators, strict_inner
 
 # Longest input accepted before normalising; generous for spacing, far below anything hostile.
 _MAX_INPUT: Final = 32
@@ -89,6 +91,7 @@ NINO_PATTERN: Final = _nino_pattern()
 _NINO_SHAPE: Final = re.compile(r"[A-Z]{2}[0-9]{6}[A-Z]")
 
 
+@fast_path(strict_inner)
 def normalise_nino(value: object) -> str:
     """Return the NINO in canonical form (`AB123456C`) or raise naming the HMRC rule broken."""
     kind, what = "national_insurance_number", "National Insurance number"
@@ -153,6 +156,7 @@ _POSTCODE: Final = re.compile(POSTCODE_PATTERN)
 _OUTWARD_SHAPE: Final = re.compile(r"[A-Z][A-Z]?[0-9][0-9A-Z]?")
 
 
+@fast_path(strict_inner)
 def normalise_postcode(value: object) -> str:
     """Return the postcode upper case with one space (`SW1A 1AA`) or raise naming the rule."""
     if type(value) is str and _POSTCODE.fullmatch(value):
@@ -212,6 +216,9 @@ USRN_MAX: Final = 99_999_999
 
 
 def _whole_number_in(maximum: int, *, kind: str, what: str) -> BeforeValidator:
+    # The inner schema is a strict int with the same bounds, and strict refuses bool. Python
+    # input keeps this check: pydantic-core takes int subclasses (IntEnum) as strict ints.
+    @fast_path(strict_inner, json_only=True)
     def check(value: object) -> int:
         # type() rather than isinstance(): bool is an int subclass, and True is not a UPRN.
         if type(value) is not int:
@@ -255,6 +262,7 @@ _GSS: Final = re.compile(GSS_PATTERN)
 _LOCAL_AUTHORITY: Final = re.compile(LOCAL_AUTHORITY_PATTERN)
 
 
+@fast_path(strict_inner)
 def normalise_gss_code(value: object) -> str:
     """Return the GSS code upper case (`E06000001`) or raise naming the rule."""
     if type(value) is str and _GSS.fullmatch(value):
@@ -269,6 +277,7 @@ def normalise_gss_code(value: object) -> str:
     return code
 
 
+@fast_path(strict_inner)
 def normalise_local_authority_code(value: object) -> str:
     """Return a local authority's GSS code, rejecting codes of other entities (wards, ...)."""
     if type(value) is str and _LOCAL_AUTHORITY.fullmatch(value):
@@ -305,13 +314,15 @@ LocalAuthorityCode = Annotated[
 
 # --- ISO 8601 dates and times -----------------------------------------------------------------
 
-_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_DATE: Final = re.compile(ISO_DATE_PATTERN)
 _MAX_DATETIME_INPUT: Final = 40
 # The latest UTC offset in use is +14:00, so a date is in the future only once it has not yet
 # begun anywhere; this keeps a death registered just after midnight in London from failing.
 _LATEST_OFFSET: Final = timedelta(hours=14)
 
 
+@fast_path(after_strict_str(ISO_DATE_PATTERN))
 def parse_iso_date(value: object) -> date:
     """Accept a `date` or a `YYYY-MM-DD` string naming a real calendar date; nothing else."""
     kind, what = "iso_date", "date"
@@ -330,12 +341,42 @@ def latest_today() -> date:
     return (datetime.now(UTC) + _LATEST_OFFSET).date()
 
 
+class _LatestToday:
+    """`latest_today()` as last computed: it only grows, so a date not after it has begun."""
+
+    __slots__ = ("known",)
+
+    def __init__(self) -> None:
+        self.known = latest_today()
+
+    def admits(self, value: date) -> bool:
+        """Whether `value` has begun somewhere, asking the clock only for a later date."""
+        if value <= self.known:
+            return True
+        now = latest_today()
+        if now > self.known:
+            self.known = now
+            forget_fast_validators()  # their bound is the date known when they were compiled
+        return value <= now
+
+
+_LATEST: Final = _LatestToday()
+
+
+def _not_in_future_fast_path(inner: CoreSchema) -> CoreSchema:
+    # A bound known to have begun, read when the fast validator is compiled: later dates fall
+    # back to `_not_in_future`, which recompiles the fast validators once the bound has moved.
+    return core_schema.chain_schema([inner, core_schema.date_schema(le=_LATEST.known)])
+
+
+@fast_path(_not_in_future_fast_path)
 def _not_in_future(value: date) -> date:
-    if value > latest_today():
+    if not _LATEST.admits(value):
         raise PydanticCustomError("date_not_in_future", f"date {value} is in the future")
     return value
 
 
+@fast_path(after_strict_str(r"^[\x00-\x7f]*$", max_length=_MAX_DATETIME_INPUT))
 def parse_iso_datetime(value: object) -> object:
     """Accept an aware `datetime` or a short ISO 8601 string; leave parsing to pydantic."""
     kind = "iso_datetime"

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from contracts.base import ContractInfo, Event, Owner
 from contracts.common import PersonName, Reference
+from contracts.fast_path import fast_path, strict_inner
 from contracts.identifiers import NotFutureDate
 from contracts.registry import default_registry
 
@@ -22,6 +23,7 @@ day, year digit, 2 initials (9-padded), the digit 9 and 2 check characters."""
 _DRIVER_NUMBER: Final = re.compile(DRIVER_NUMBER_PATTERN)
 
 
+@fast_path(strict_inner)
 def _normalise_driver_number(value: object) -> str:
     if not isinstance(value, str) or len(value) > 32 or not value.isascii():
         raise PydanticCustomError("driver_number", "driver number must be 16 ASCII characters")
