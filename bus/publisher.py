@@ -12,16 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import DefaultPartitioner
 from aiokafka.producer.message_accumulator import BatchBuilder
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from murmurhash2 import murmurhash2
 from prometheus_client import Counter
 
 from bus import metrics
@@ -40,9 +40,16 @@ SAFE_PRODUCER: dict[str, Any] = {
 }
 # aiokafka's default largest request; a single record must fit in one.
 _MAX_REQUEST_SIZE = 1024 * 1024
-# Keys map to partitions by murmur2, as in the Java client, so producers agree on a key's partition.
-_PARTITIONER = DefaultPartitioner()
+# The seed of the MurmurHash2 with which Kafka's default partitioner hashes keys.
+_KAFKA_SEED = 0x9747B28C
 _record_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
+
+
+def partition_for(key: bytes, partitions: Sequence[int]) -> int:
+    """The partition of ``key`` among a topic's ``partitions`` (in order) as Kafka's default
+    partitioner picks it, in the Java client and aiokafka alike: so every producer of a topic
+    puts a key's records on one partition, where they keep their order."""
+    return partitions[(murmurhash2(key, _KAFKA_SEED) & 0x7FFFFFFF) % len(partitions)]
 
 
 @dataclass(slots=True)
@@ -220,7 +227,7 @@ class Publisher:
             known = partitions.get(topic)
             if known is None:
                 known = partitions[topic] = sorted(await self._producer.partitions_for(topic))
-            partition = _PARTITIONER(record.key, known, known)
+            partition = partition_for(record.key, known)
             batch = open_batches.get((topic, partition))
             if batch is None or not batch.add(index, record):
                 if batch is not None:
