@@ -274,14 +274,17 @@ def was_validated(instance: ContractModel) -> bool:
     else:
         return False
     kind = type(instance)
-    try:
-        watched = _WATCHED[kind]
-    except KeyError:
+    watched = _WATCHED.get(kind)
+    if watched is None:
         watched = _WATCHED[kind] = tuple(
             name for name, field in kind.model_fields.items() if not _fixed(field.annotation)
         )
-    values = instance.__dict__
-    return all(_settled(values[name]) for name in watched)
+    if watched:
+        values = instance.__dict__
+        for name in watched:
+            if not _settled(values[name]):
+                return False
+    return True
 
 
 # Values of these types cannot change once validated (bool and datetime included).
