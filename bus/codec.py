@@ -107,7 +107,9 @@ class Codec:
         """The record for ``event``; raises ``PublishError`` if it breaks its contract."""
         model = type(event)
         publishing = self._publishing.get(model) or self._prepare(model)
-        value = orjson.dumps(event.model_dump(mode="json"))
+        # pydantic's own JSON writer: as orjson would write the JSON-mode dump, without the dict
+        # in between (NaN and infinities, which validated events cannot hold, become null).
+        value = model.__pydantic_serializer__.to_json(event)
         if not was_validated(event):
             # Built around validation (model_construct, a copy, a mutable value inside): check
             # the bytes that leave the process. A validated, frozen instance needs no second look.
