@@ -16,9 +16,9 @@ settings), as most aiokafka code does, stamping ``ce_time`` per batch, and reads
 ``AIOKafkaConsumer`` that commits after each fetch. Throughput runs from the
 first send to the last event handled; latency from an event's ``ce_time`` (set when it is sent)
 to its handler (or the raw consumer) seeing it, both on the wall clock both processes share.
-CPU figures are each process's own CPU time per event. Both paths run ``R`` rounds (3 unless
-told), alternating which goes first, each on fresh topics; the round with the median throughput
-of each path is reported, and the ratio of those. Kafka comes from GOVBUS_KAFKA_BOOTSTRAP
+CPU figures are each process's own CPU time per event. Both paths run ``R`` rounds (5 unless
+told) after an unreported warm-up round, alternating which goes first, each on fresh topics;
+the round with the median throughput of each path is reported, and the ratio of those. Kafka comes from GOVBUS_KAFKA_BOOTSTRAP
 or the local cluster; a cluster the benchmark started is stopped again, and its topics deleted.
 """
 
@@ -303,38 +303,51 @@ def run_path(
 def compare(
     bootstrap: str, count: int, batch: int, rounds: int
 ) -> tuple[list[Result], list[Result], int]:
-    """Run both paths ``rounds`` times, alternating which goes first, each on fresh topics;
-    return the raw and the bus results and the value size."""
+    """Run both paths ``rounds`` times, alternating which goes first, each on fresh topics,
+    after an unreported warm-up round of both with a tenth of the events (so neither path pays
+    for the broker's cold start); return the raw and the bus results and the value size."""
     run = uuid.uuid4().hex[:10]
     events = publications(count)
+    one_round(bootstrap, f"bench.{run}.warm-up", events[: max(count // 10, 100)], batch)
     raws: list[Result] = []
     buses: list[Result] = []
-    value_bytes = 0
     for number in range(rounds):
-        prefix = f"bench.{run}.{number}.bus."
-        codec = Codec(source=SOURCE, topic_prefix=prefix)
-        raw_topic = f"bench.{run}.{number}.raw.{CONTRACT.contract.topic}"
-        topics = [codec.topic_for(CONTRACT), raw_topic]
-        records = [
-            codec.encode(p.event, key=p.key, event_id=p.event_id or "", time=p.time) for p in events
-        ]
-        value_bytes = len(records[0].value)
-
-        send_raw = partial(produce_raw, bootstrap, raw_topic, records, batch)
-        send_bus = partial(produce_bus, bootstrap, codec, events, batch)
-        paths = [
-            ("raw aiokafka", "raw", raw_topic, send_raw, raws),
-            ("govbus bus", "bus", prefix, send_bus, buses),
-        ]
-        if number % 2:
-            paths.reverse()
-        asyncio.run(create_topics(bootstrap, topics))
-        try:
-            for label, path, where, produce, results in paths:
-                results.append(run_path(label, path, bootstrap, where, produce, count))
-        finally:
-            asyncio.run(delete_topics(bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]))
+        raw, bus = one_round(
+            bootstrap, f"bench.{run}.{number}", events, batch, bus_first=number % 2 == 1
+        )
+        raws.append(raw)
+        buses.append(bus)
+    value_bytes = len(Codec(source=SOURCE).encode(events[0].event, key="k", event_id="i").value)
     return raws, buses, value_bytes
+
+
+def one_round(
+    bootstrap: str, name: str, events: list[Publication], batch: int, *, bus_first: bool = False
+) -> tuple[Result, Result]:
+    """Both paths once, each with its own fresh topic named after ``name``."""
+    prefix = f"{name}.bus."
+    codec = Codec(source=SOURCE, topic_prefix=prefix)
+    raw_topic = f"{name}.raw.{CONTRACT.contract.topic}"
+    topics = [codec.topic_for(CONTRACT), raw_topic]
+    records = [
+        codec.encode(p.event, key=p.key, event_id=p.event_id or "", time=p.time) for p in events
+    ]
+    send_raw = partial(produce_raw, bootstrap, raw_topic, records, batch)
+    send_bus = partial(produce_bus, bootstrap, codec, events, batch)
+    paths = [
+        ("raw aiokafka", "raw", raw_topic, send_raw),
+        ("govbus bus", "bus", prefix, send_bus),
+    ]
+    if bus_first:
+        paths.reverse()
+    results: dict[str, Result] = {}
+    asyncio.run(create_topics(bootstrap, topics))
+    try:
+        for label, path, where, produce in paths:
+            results[path] = run_path(label, path, bootstrap, where, produce, len(events))
+    finally:
+        asyncio.run(delete_topics(bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]))
+    return results["raw"], results["bus"]
 
 
 def median_result(results: list[Result]) -> Result:
@@ -372,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.bus_throughput", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000, help="events per path and round")
     parser.add_argument("--batch", type=int, default=500, help="events per publish_many")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of both paths")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of both paths")
     parser.add_argument("--bootstrap", help="Kafka to use (default: GOVBUS_KAFKA_BOOTSTRAP)")
     args = parser.parse_args(argv)
     if args.events < 100 or args.batch < 1 or args.rounds < 1:
