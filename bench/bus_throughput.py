@@ -18,8 +18,9 @@ first send to the last event handled; latency from an event's ``ce_time`` (set w
 to its handler (or the raw consumer) seeing it, both on the wall clock both processes share.
 CPU figures are each process's own CPU time per event. Both paths run ``R`` rounds (5 unless
 told) after an unreported warm-up round, alternating which goes first, each on fresh topics;
-the round with the median throughput of each path is reported, and the ratio of those. Kafka comes from GOVBUS_KAFKA_BOOTSTRAP
-or the local cluster; a cluster the benchmark started is stopped again, and its topics deleted.
+the round with the median throughput of each path is reported, and the ratio of those. Kafka
+comes from GOVBUS_KAFKA_BOOTSTRAP or the local cluster; a cluster the benchmark started is
+stopped again, and its topics deleted.
 """
 
 from __future__ import annotations

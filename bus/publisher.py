@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -40,6 +40,9 @@ SAFE_PRODUCER: dict[str, Any] = {
 }
 # aiokafka's default largest request; a single record must fit in one.
 _MAX_REQUEST_SIZE = 1024 * 1024
+# A partition's records in one call go as whole producer batches from this many on; fewer go one
+# by one, to share the producer's open batch with other publishes under way.
+_WHOLE_BATCH_RECORDS = 32
 # The seed of the MurmurHash2 with which Kafka's default partitioner hashes keys.
 _KAFKA_SEED = 0x9747B28C
 _record_size = DefaultRecordBatchBuilder.estimate_size_in_bytes
@@ -50,26 +53,6 @@ def partition_for(key: bytes, partitions: Sequence[int]) -> int:
     partitioner picks it, in the Java client and aiokafka alike: so every producer of a topic
     puts a key's records on one partition, where they keep their order."""
     return partitions[(murmurhash2(key, _KAFKA_SEED) & 0x7FFFFFFF) % len(partitions)]
-
-
-@dataclass(slots=True)
-class _Batch:
-    """One producer batch of a partition and the indices of the records it holds."""
-
-    topic: str
-    partition: int
-    builder: BatchBuilder
-    indices: list[int] = field(default_factory=list)
-
-    def add(self, index: int, record: OutgoingRecord) -> bool:
-        """Append ``record``; False if the batch is full (it then stays unchanged)."""
-        added = self.builder.append(
-            timestamp=None, key=record.key, value=record.value, headers=record.headers
-        )
-        if added is None:
-            return False
-        self.indices.append(index)
-        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +143,11 @@ class Publisher:
         """Send already-encoded records (for example replayed dead letters) and await acks.
 
         A record too large for a Kafka request refuses the whole call before anything is sent.
-        The rest go to the producer as whole batches, one or more per partition: a key's
-        partition is the one every Kafka client's default partitioner picks, and each
-        partition's records keep their order.
+        Each record goes to the partition every Kafka client's default partitioner picks for
+        its key, and each partition's records keep their order. A partition's records go to
+        the producer one by one when they are few, so that they share a producer batch with
+        other publishes under way, and as whole producer batches when there are many, which
+        saves the producer most of its work per record.
         """
         if self._closed:
             raise PublishError(f"publisher {self.name!r} is closed")
@@ -173,34 +158,27 @@ class Publisher:
                     f"event {record.event_id} is {size} bytes as a Kafka record; "
                     f"the producer's max_request_size is {self._max_request_size}"
                 )
-        futures: list[asyncio.Future[Any]] = []
+        handed: list[tuple[list[int], asyncio.Future[Any]]] = []
         refused: BaseException | None = None
         self._in_flight.inc(len(records))
         self._active += 1
         self._idle.clear()
         try:
-            batches = await self._batches(records)
-            for batch in batches:
-                try:
-                    futures.append(
-                        await self._producer.send_batch(
-                            batch.builder, batch.topic, partition=batch.partition
-                        )
-                    )
-                except Exception as exc:  # e.g. the producer was closed or timed out
-                    refused = exc
-                    break
-            # Batches already handed over are still awaited, so none is left unaccounted for.
-            settled: list[Any] = await asyncio.gather(*futures, return_exceptions=True)
+            try:
+                for (topic, partition), indices in (await self._by_partition(records)).items():
+                    await self._hand_over(records, topic, partition, indices, handed)
+            except Exception as exc:  # e.g. the producer was closed or timed out
+                refused = exc
+            # Records already handed over are still awaited, so none is left unaccounted for.
+            settled = await asyncio.gather(*(f for _, f in handed), return_exceptions=True)
         finally:
             self._in_flight.dec(len(records))
             self._active -= 1
             if self._active == 0:
                 self._idle.set()
-        settled += [refused] * (len(batches) - len(futures))
-        outcomes: list[Any] = [None] * len(records)
-        for batch, outcome in zip(batches, settled, strict=True):
-            for index in batch.indices:
+        outcomes: list[Any] = [refused] * len(records)
+        for (indices, _), outcome in zip(handed, settled, strict=True):
+            for index in indices:
                 outcomes[index] = outcome
         failure: BaseException | None = None
         published: dict[tuple[str, int], int] = {}
@@ -217,28 +195,61 @@ class Publisher:
             raise PublishError(f"Kafka refused an event: {failure!r}") from failure
         return [record.event_id for record in records]
 
-    async def _batches(self, records: list[OutgoingRecord]) -> list[_Batch]:
-        """The records in producer batches, by partition in order, each batch closed."""
+    async def _by_partition(
+        self, records: list[OutgoingRecord]
+    ) -> dict[tuple[str, int], list[int]]:
+        """The indices of ``records`` by topic and partition, in order."""
         partitions: dict[str, list[int]] = {}
-        open_batches: dict[tuple[str, int], _Batch] = {}
-        batches: list[_Batch] = []
+        grouped: dict[tuple[str, int], list[int]] = {}
         for index, record in enumerate(records):
-            topic = record.topic
-            known = partitions.get(topic)
+            known = partitions.get(record.topic)
             if known is None:
-                known = partitions[topic] = sorted(await self._producer.partitions_for(topic))
-            partition = partition_for(record.key, known)
-            batch = open_batches.get((topic, partition))
-            if batch is None or not batch.add(index, record):
-                if batch is not None:
-                    batch.builder.close()
-                batch = _Batch(topic, partition, self._producer.create_batch())
-                open_batches[topic, partition] = batch
-                batches.append(batch)
-                batch.add(index, record)  # the first record always fits
-        for batch in batches:
-            batch.builder.close()  # nothing else joins it, and it does not wait for linger
-        return batches
+                known = sorted(await self._producer.partitions_for(record.topic))
+                partitions[record.topic] = known
+            grouped.setdefault((record.topic, partition_for(record.key, known)), []).append(index)
+        return grouped
+
+    async def _hand_over(
+        self,
+        records: list[OutgoingRecord],
+        topic: str,
+        partition: int,
+        indices: list[int],
+        handed: list[tuple[list[int], asyncio.Future[Any]]],
+    ) -> None:
+        """Give one partition's records to the producer, noting each delivery future."""
+        if len(indices) < _WHOLE_BATCH_RECORDS:
+            for index in indices:
+                record = records[index]
+                future = await self._producer.send(
+                    topic, record.value, key=record.key, partition=partition, headers=record.headers
+                )
+                handed.append(([index], future))
+            return
+        builder: BatchBuilder = self._producer.create_batch()
+        members: list[int] = []
+        for index in indices:
+            record = records[index]
+            appended = builder.append(
+                timestamp=None, key=record.key, value=record.value, headers=record.headers
+            )
+            if appended is None:  # full: send it, start the next (the first record always fits)
+                handed.append((members, await self._send_batch(builder, topic, partition)))
+                builder, members = self._producer.create_batch(), []
+                builder.append(
+                    timestamp=None, key=record.key, value=record.value, headers=record.headers
+                )
+            members.append(index)
+        handed.append((members, await self._send_batch(builder, topic, partition)))
+
+    async def _send_batch(
+        self, builder: BatchBuilder, topic: str, partition: int
+    ) -> asyncio.Future[Any]:
+        builder.close()  # nothing else joins it, and it does not wait for linger
+        future: asyncio.Future[Any] = await self._producer.send_batch(
+            builder, topic, partition=partition
+        )
+        return future
 
     def _children(self, counter: Counter, contract: tuple[str, int]) -> Counter:
         """``counter``'s child for an event type and version from this publisher, cached."""

@@ -26,7 +26,9 @@ async def test_a_key_goes_to_the_partition_any_kafka_producer_picks(
     """Records of a key land where aiokafka's own send() puts that key, so per-key order holds
     across govbus and other producers of the same topic."""
     keys = [f"district-{n}" for n in range(40)]
-    await publisher.publish_many([Publication(death(n + 1), key=k) for n, k in enumerate(keys)])
+    await publisher.publish_many([Publication(death(1), key=keys[0])])  # one record alone
+    # Many records per partition: these go as whole producer batches.
+    await publisher.publish_many([Publication(death(n + 1), key=keys[n % 40]) for n in range(400)])
     other = codec.topic_for(DeathRegisteredV1) + ".other-producer"
     await create_topics(kafka_bootstrap, [other])
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, **SAFE_PRODUCER)
@@ -36,10 +38,11 @@ async def test_a_key_goes_to_the_partition_any_kafka_producer_picks(
             await producer.send_and_wait(other, b"{}", key=key.encode())
     finally:
         await producer.stop()
-    ours = await read_records(kafka_bootstrap, codec.topic_for(DeathRegisteredV1), count=40)
+    ours = await read_records(kafka_bootstrap, codec.topic_for(DeathRegisteredV1), count=401)
     theirs = await read_records(kafka_bootstrap, other, count=40)
     assert len({r.partition for r in ours}) > 1  # the keys really spread over partitions
-    assert {r.key: r.partition for r in ours} == {r.key: r.partition for r in theirs}
+    assert len(ours) == 401
+    assert {(r.key, r.partition) for r in ours} == {(r.key, r.partition) for r in theirs}
 
 
 async def test_a_batch_larger_than_a_producer_batch_arrives_whole_and_in_key_order(
