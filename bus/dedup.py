@@ -27,7 +27,10 @@ class DedupWindow:
 
     def add(self, event_id: str) -> None:
         """Remember ``event_id`` as handled, forgetting the oldest id when full."""
-        self._seen[event_id] = None
-        self._seen.move_to_end(event_id)
-        if len(self._seen) > self.capacity:
-            self._seen.popitem(last=False)
+        seen = self._seen
+        if event_id in seen:
+            seen.move_to_end(event_id)  # handled again: it is the newest now
+            return
+        seen[event_id] = None
+        if len(seen) > self.capacity:
+            seen.popitem(last=False)
