@@ -1,6 +1,6 @@
 """End-to-end throughput and publish-to-handle latency of the bus, against raw aiokafka.
 
-    .venv/bin/python -m bench.bus_throughput [--events N] [--batch B] [--rounds R]
+    .venv/bin/python -m bench.bus_throughput [--events N] [--batch B] [--rounds R] [--rate E]
                                              [--bootstrap HOST:PORT]
 
 Both paths carry the same records: ~1 KB JSON values of a planning application (its free-text
@@ -33,7 +33,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -118,6 +118,17 @@ def publications(count: int) -> list[Publication]:
 def chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+async def paced(items: list[T], size: int, rate: float) -> AsyncIterator[list[T]]:
+    """``items`` in chunks of ``size``; with a ``rate`` (events/s), no chunk before its time."""
+    started = time.monotonic()
+    sent = 0
+    for chunk in chunks(items, size):
+        if rate:
+            await asyncio.sleep(max(0.0, started + sent / rate - time.monotonic()))
+        yield chunk
+        sent += len(chunk)
 
 
 # --- consumer processes ---------------------------------------------------------------------
@@ -223,18 +234,18 @@ class Produced:
 
 
 async def produce_bus(
-    bootstrap: str, codec: Codec, events: list[Publication], batch: int
+    bootstrap: str, codec: Codec, events: list[Publication], batch: int, rate: float
 ) -> Produced:
     """Publish with the bus's Publisher in batches, timed from the first send (after start)."""
     async with Publisher(bootstrap=bootstrap, codec=codec, name="bench") as publisher:
         started, cpu = time.time(), time.process_time()
-        for chunk in chunks(events, batch):
+        async for chunk in paced(events, batch, rate):
             await publisher.publish_many(chunk)
         return Produced(started, time.time(), time.process_time() - cpu)
 
 
 async def produce_raw(
-    bootstrap: str, topic: str, records: list[OutgoingRecord], batch: int
+    bootstrap: str, topic: str, records: list[OutgoingRecord], batch: int, rate: float
 ) -> Produced:
     """Send the pre-encoded records with ``ce_time`` set to each batch's send time."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **SAFE_PRODUCER)
@@ -242,7 +253,7 @@ async def produce_raw(
     await producer.start()
     try:
         started, cpu = time.time(), time.process_time()
-        for chunk in chunks(records, batch):
+        async for chunk in paced(records, batch, rate):
             stamp = ("ce_time", datetime.now(UTC).isoformat().encode())
             futures = []
             for record in chunk:
@@ -302,19 +313,19 @@ def run_path(
 
 
 def compare(
-    bootstrap: str, count: int, batch: int, rounds: int
+    bootstrap: str, count: int, batch: int, rounds: int, rate: float = 0.0
 ) -> tuple[list[Result], list[Result], int]:
     """Run both paths ``rounds`` times, alternating which goes first, each on fresh topics,
     after an unreported warm-up round of both with a tenth of the events (so neither path pays
     for the broker's cold start); return the raw and the bus results and the value size."""
     run = uuid.uuid4().hex[:10]
     events = publications(count)
-    one_round(bootstrap, f"bench.{run}.warm-up", events[: max(count // 10, 100)], batch)
+    one_round(bootstrap, f"bench.{run}.warm-up", events[: max(count // 10, 100)], batch, 0.0)
     raws: list[Result] = []
     buses: list[Result] = []
     for number in range(rounds):
         raw, bus = one_round(
-            bootstrap, f"bench.{run}.{number}", events, batch, bus_first=number % 2 == 1
+            bootstrap, f"bench.{run}.{number}", events, batch, rate, bus_first=number % 2 == 1
         )
         raws.append(raw)
         buses.append(bus)
@@ -323,7 +334,13 @@ def compare(
 
 
 def one_round(
-    bootstrap: str, name: str, events: list[Publication], batch: int, *, bus_first: bool = False
+    bootstrap: str,
+    name: str,
+    events: list[Publication],
+    batch: int,
+    rate: float,
+    *,
+    bus_first: bool = False,
 ) -> tuple[Result, Result]:
     """Both paths once, each with its own fresh topic named after ``name``."""
     prefix = f"{name}.bus."
@@ -333,8 +350,8 @@ def one_round(
     records = [
         codec.encode(p.event, key=p.key, event_id=p.event_id or "", time=p.time) for p in events
     ]
-    send_raw = partial(produce_raw, bootstrap, raw_topic, records, batch)
-    send_bus = partial(produce_bus, bootstrap, codec, events, batch)
+    send_raw = partial(produce_raw, bootstrap, raw_topic, records, batch, rate)
+    send_bus = partial(produce_bus, bootstrap, codec, events, batch, rate)
     paths = [
         ("raw aiokafka", "raw", raw_topic, send_raw),
         ("govbus bus", "bus", prefix, send_bus),
@@ -358,7 +375,13 @@ def median_result(results: list[Result]) -> Result:
 
 
 def report(
-    raws: list[Result], buses: list[Result], *, value_bytes: int, batch: int, bootstrap: str
+    raws: list[Result],
+    buses: list[Result],
+    *,
+    value_bytes: int,
+    batch: int,
+    rate: float,
+    bootstrap: str,
 ) -> None:
     raw, bus = median_result(raws), median_result(buses)
     print(
@@ -369,6 +392,11 @@ def report(
         "producer in this process, consumer in its own process; events/s from the first send "
         "to the last event handled; latency from ce_time (set at send) to handling"
     )
+    if rate:
+        print(
+            f"both producers paced to {rate:,.0f} events/s: throughput is set by the pace; "
+            "compare latency"
+        )
     for number, (one_raw, one_bus) in enumerate(zip(raws, buses, strict=True), start=1):
         print(
             f"  round {number}: raw {one_raw.events_per_s:,.0f} events/s, "
@@ -379,22 +407,41 @@ def report(
     print(raw.line())
     print(bus.line())
     ratio = bus.events_per_s / raw.events_per_s
-    print(f"bus/raw throughput: {ratio:.2f} (target >= 0.60)")
+    target = " (paced: not a throughput test)" if rate else " (target >= 0.60)"
+    print(f"bus/raw throughput: {ratio:.2f}{target}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.bus_throughput", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000, help="events per path and round")
     parser.add_argument("--batch", type=int, default=500, help="events per publish_many")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="events/s both producers keep to, to compare latency below saturation "
+        "(default: as fast as they can)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="rounds of both paths")
     parser.add_argument("--bootstrap", help="Kafka to use (default: GOVBUS_KAFKA_BOOTSTRAP)")
     args = parser.parse_args(argv)
-    if args.events < 100 or args.batch < 1 or args.rounds < 1:
-        parser.error("--events must be at least 100, --batch and --rounds at least 1")
+    if args.events < 100 or args.batch < 1 or args.rounds < 1 or args.rate < 0:
+        parser.error(
+            "--events must be at least 100, --batch and --rounds at least 1, --rate at least 0"
+        )
     logging.basicConfig(level=logging.ERROR)  # the client's notes while topics are created
     with bench_kafka(args.bootstrap) as started:
-        raws, buses, value_bytes = compare(started.bootstrap, args.events, args.batch, args.rounds)
-        report(raws, buses, value_bytes=value_bytes, batch=args.batch, bootstrap=started.bootstrap)
+        raws, buses, value_bytes = compare(
+            started.bootstrap, args.events, args.batch, args.rounds, args.rate
+        )
+        report(
+            raws,
+            buses,
+            value_bytes=value_bytes,
+            batch=args.batch,
+            rate=args.rate,
+            bootstrap=started.bootstrap,
+        )
     return 0
 
 
