@@ -3,8 +3,8 @@
 Lifecycle: ``start()`` once; then ``publish`` and ``publish_many`` from any number of tasks;
 ``close()`` once, which waits until Kafka acknowledged or refused every event whose publish was
 accepted before it returns. A publish never awaits acknowledgements one event at a time:
-``publish_many`` hands the whole batch to the producer, as one producer batch per partition where
-it fits, and then awaits all acks together.
+``publish_many`` hands the whole batch to the producer (a partition's many records as whole
+producer batches) and then awaits all acks together.
 """
 
 from __future__ import annotations
