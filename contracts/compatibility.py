@@ -128,8 +128,8 @@ def _one_line(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Violation:
-    """A change between baseline and current that breaks old or new consumers of a contract."""
+class _Finding:
+    """What the checker says about one field of one contract, printed on one line."""
 
     contract: str
     field: str
@@ -142,19 +142,16 @@ class Violation:
         return _one_line(f"{self.contract}: {field}: {self.rule}: {self.detail}")
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Violation(_Finding):
+    """A change between baseline and current that breaks old or new consumers of a contract."""
+
+    __slots__ = ()
+
+
+class Note(_Finding):
     """A compatible change worth telling a reviewer about (for example a changed default)."""
 
-    contract: str
-    field: str
-    rule: str
-    detail: str
-
-    def __str__(self) -> str:
-        """One line: `<contract>: <field>: <rule>: <detail>`."""
-        field = self.field or "(whole contract)"
-        return _one_line(f"{self.contract}: {field}: {self.rule}: {self.detail}")
+    __slots__ = ()
 
 
 class BaselineError(Exception):
