@@ -18,13 +18,13 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 
 from aiohttp import web
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from bus.errors import ListenError
+from bus.lifecycle import StartStop
 
 MAX_CONDITION_NAME = 200
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -91,7 +91,7 @@ class Readiness:
         return not self.not_ready()
 
 
-class HealthServer:
+class HealthServer(StartStop):
     """Serves ``/metrics``, ``/healthz`` and ``/readyz`` on one address.
 
     Lifecycle:
@@ -170,18 +170,6 @@ class HealthServer:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
-
-    async def __aenter__(self) -> HealthServer:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def _metrics(self, request: web.Request) -> web.Response:
         encoder, content_type = choose_encoder(request.headers.get("Accept", ""))

@@ -12,19 +12,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection, Mapping
-from types import TracebackType
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import Gauge
 
+from bus.lifecycle import StartStop
 from bus.metrics import CONSUMER_LAG
 
 log = logging.getLogger(__name__)
 
 
-class LagProbe:
+class LagProbe(StartStop):
     """An admin client and an offsets-only consumer, started once and reused for many reads.
 
     ``start()`` once, then ``lag()`` any number of times (one call at a time), then ``stop()``;
@@ -55,18 +55,6 @@ class LagProbe:
             await consumer.stop()
         if admin is not None:
             await admin.close()
-
-    async def __aenter__(self) -> LagProbe:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def lag(self, group: str, *, topics: Collection[str] | None = None) -> dict[str, int]:
         """Lag of ``group`` per topic.
@@ -115,7 +103,7 @@ async def consumer_lag(
         return await probe.lag(group, topics=topics)
 
 
-class LagMonitor:
+class LagMonitor(StartStop):
     """Keeps ``govbus_consumer_lag{group, topic}`` up to date for one consumer group.
 
     Lifecycle:
@@ -171,18 +159,6 @@ class LagMonitor:
     async def measured(self) -> None:
         """Wait until the gauge holds at least one successful measurement."""
         await self._measured.wait()
-
-    async def __aenter__(self) -> LagMonitor:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def _run(self) -> None:
         started = False
