@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from adapters.files import csv_source
 from adapters.files.config import CsvConfig
@@ -38,7 +38,7 @@ from bus.codec import Codec
 from bus.mapping import Mapper, MappingConfig
 from bus.plugins import SourceContext
 from bus.publisher import SAFE_PRODUCER
-from bus.testing import topic_partitions
+from bus.testing import topic_size
 from bus.topics import create_topics, delete_topics
 from contracts.catalogue.dvla import DrivingLicenceCancelledV1
 
@@ -96,17 +96,6 @@ def write_csv(path: Path, rows: int) -> None:
                     f"TUO-{n}",
                 ]
             )
-
-
-async def topic_size(bootstrap: str, topic: str) -> int:
-    """How many records the topic holds (the sum of its partitions' end offsets)."""
-    partitions = await topic_partitions(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        return sum((await consumer.end_offsets(partitions)).values())
-    finally:
-        await consumer.stop()
 
 
 async def run_runtime(bootstrap: str, inbox: Path, codec: Codec, rows: int, batch: int) -> Result:

@@ -61,6 +61,20 @@ async def topic_partitions(bootstrap: str, topic: str, *, timeout_s: float = 10.
     return found
 
 
+async def topic_size(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> int:
+    """How many records ``topic`` holds (its partitions' end offsets added up); 0 if it does
+    not exist within ``timeout_s``."""
+    partitions = await topic_partitions(bootstrap, topic, timeout_s=timeout_s)
+    if not partitions:
+        return 0
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await consumer.stop()
+
+
 create_topics = topics.create_topics
 
 

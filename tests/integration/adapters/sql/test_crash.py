@@ -10,25 +10,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
-
-from bus.testing import read_records, topic_partitions, unique_topic
+from bus.testing import read_records, topic_size, unique_topic
 from contracts.catalogue.gro import DeathRegisteredV1
 
 ROWS = 3000
 ROOT = Path(__file__).resolve().parents[4]
-
-
-async def published(bootstrap: str, topic: str) -> int:
-    partitions = await topic_partitions(bootstrap, topic, timeout_s=0.5)
-    if not partitions:
-        return 0
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        return sum((await consumer.end_offsets(partitions)).values())
-    finally:
-        await consumer.stop()
 
 
 async def start(*args: str) -> asyncio.subprocess.Process:
@@ -40,7 +26,7 @@ async def start(*args: str) -> asyncio.subprocess.Process:
 
 async def until(at_least: int, bootstrap: str, topic: str, timeout_s: float) -> int:
     async with asyncio.timeout(timeout_s):
-        while (count := await published(bootstrap, topic)) < at_least:
+        while (count := await topic_size(bootstrap, topic, timeout_s=0.5)) < at_least:
             await asyncio.sleep(0.05)
     return count
 
@@ -51,7 +37,7 @@ async def settled(at_least: int, bootstrap: str, topic: str, timeout_s: float) -
     async with asyncio.timeout(timeout_s):
         while True:
             await asyncio.sleep(1.0)
-            if (now := await published(bootstrap, topic)) == count:
+            if (now := await topic_size(bootstrap, topic, timeout_s=0.5)) == count:
                 return count
             count = now
 
