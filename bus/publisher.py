@@ -230,15 +230,14 @@ class Publisher:
         members: list[int] = []
         for index in indices:
             record = records[index]
-            appended = builder.append(
-                timestamp=None, key=record.key, value=record.value, headers=record.headers
-            )
-            if appended is None:  # full: send it, start the next (the first record always fits)
-                handed.append((members, await self._send_batch(builder, topic, partition)))
-                builder, members = self._producer.create_batch(), []
+            while (
                 builder.append(
                     timestamp=None, key=record.key, value=record.value, headers=record.headers
                 )
+                is None
+            ):  # full: send it and start the next, where a first record always fits
+                handed.append((members, await self._send_batch(builder, topic, partition)))
+                builder, members = self._producer.create_batch(), []
             members.append(index)
         handed.append((members, await self._send_batch(builder, topic, partition)))
 
