@@ -45,10 +45,10 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.kafka import bench_kafka
-from bus.codec import Codec, OutgoingRecord
-from bus.publisher import SAFE_PRODUCER, Publication, Publisher
-from bus.subscriber import Delivery, Subscriber, Subscription
-from bus.topics import create_topics, delete_topics
+from bus.broker.topics import create_topics, delete_topics
+from bus.messaging.codec import Codec, OutgoingRecord
+from bus.messaging.publisher import SAFE_PRODUCER, Publication, Publisher
+from bus.messaging.subscriber import Delivery, Subscriber, Subscription
 from contracts import Event, default_registry
 
 CONTRACT = default_registry.by_cloudevents_type("uk.gov.council.planning-application-submitted.v1")

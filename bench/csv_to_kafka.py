@@ -33,13 +33,13 @@ from aiokafka import AIOKafkaProducer
 from adapters.files import csv_source
 from adapters.files.config import CsvConfig
 from bench.kafka import bench_kafka
-from bus.adapter_testing import running_source
-from bus.codec import Codec
-from bus.mapping import Mapper, MappingConfig
-from bus.plugins import SourceContext
-from bus.publisher import SAFE_PRODUCER
-from bus.testing import topic_size
-from bus.topics import create_topics, delete_topics
+from bus.adapter_runtime.mapping import Mapper, MappingConfig
+from bus.adapter_runtime.plugins import SourceContext
+from bus.broker.topics import create_topics, delete_topics
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import SAFE_PRODUCER
+from bus.testing.adapters import running_source
+from bus.testing.kafka import topic_size
 from contracts.catalogue.dvla import DrivingLicenceCancelledV1
 
 MAPPING = MappingConfig.model_validate(

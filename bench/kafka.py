@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from bus.localkafka import LocalKafka, UpResult
-from bus.settings import Settings
+from bus.broker.local import LocalKafka, UpResult
+from bus.foundation.settings import Settings
 
 
 @contextlib.contextmanager

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
-from bus.localkafka import LocalKafka
-from bus.settings import Settings
+from bus.broker.local import LocalKafka
+from bus.foundation.settings import Settings
 
 
 def _rss_mib(pid: str) -> float:

@@ -32,12 +32,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sql import SqlConfig, SqlSource, SqlSourceConfig
 from bench.kafka import bench_kafka
-from bus.adapter_testing import running_source
-from bus.codec import Codec
-from bus.mapping import Mapper, MappingConfig
-from bus.publisher import SAFE_PRODUCER
-from bus.testing import topic_partitions
-from bus.topics import create_topics, delete_topics
+from bus.adapter_runtime.mapping import Mapper, MappingConfig
+from bus.broker.topics import create_topics, delete_topics
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import SAFE_PRODUCER
+from bus.testing.adapters import running_source
+from bus.testing.kafka import topic_partitions
 from contracts.catalogue.gro import DeathRegisteredV1
 
 EXAMPLE = DeathRegisteredV1.contract.example

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bus.errors import GovbusError
-from bus.localkafka import LocalKafka
-from bus.settings import Settings
+from bus.broker.local import LocalKafka
+from bus.foundation.errors import GovbusError
+from bus.foundation.settings import Settings
 
 SAMPLE = {
     "registration_district": "Leeds",

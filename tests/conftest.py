@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bus.localkafka import LocalKafka
-from bus.settings import Settings
-from bus.testing import unique_topic
+from bus.broker.local import LocalKafka
+from bus.foundation.settings import Settings
+from bus.testing.kafka import unique_topic
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

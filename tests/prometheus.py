@@ -23,8 +23,8 @@ import yaml
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
 
-from bus import metrics
-from bus.testing import free_port
+from bus.foundation import metrics
+from bus.testing.kafka import free_port
 
 ROOT = Path(__file__).parents[1]
 PROMETHEUS_DIR = ROOT / "docker" / "prometheus"

@@ -20,8 +20,8 @@ from adapters.files.lines import inspect_file
 from adapters.files.mapping import csv_cells, neutralise
 from adapters.files.sink import BatchFileSink
 from adapters.files.source import DropFolderSource
-from bus.errors import ConfigError
-from bus.plugins import AdapterKind, SinkContext, SourceContext
+from bus.adapter_runtime.plugins import AdapterKind, SinkContext, SourceContext
+from bus.foundation.errors import ConfigError
 
 __all__ = [
     "CSV_KIND",

@@ -33,8 +33,8 @@ from typing import Any
 
 from adapters.files.config import FolderConfig
 from adapters.files.fixed_width import LayoutError
-from bus.errors import MappingError, NotConnected
-from bus.subscriber import Delivery
+from bus.foundation.errors import MappingError, NotConnected
+from bus.messaging.subscriber import Delivery
 from contracts import Event
 
 log = logging.getLogger(__name__)

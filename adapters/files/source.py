@@ -32,9 +32,9 @@ from typing import BinaryIO
 from adapters.files.config import FolderConfig
 from adapters.files.mapping import position
 from adapters.files.parsed import Parsed, Unreadable
-from bus.errors import EndOfInput, MappingError, NotConnected
-from bus.mapping import Mapper
-from bus.source import Offset, Partition, Rejection, SourceRecord
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.source import Offset, Partition, Rejection, SourceRecord
+from bus.foundation.errors import EndOfInput, MappingError, NotConnected
 
 log = logging.getLogger(__name__)
 Parser = Callable[[BinaryIO], Iterator[Parsed]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.rest.config import RestCall, RestConfig, RestPoll
 from adapters.rest.sink import RequestRefused, RestSink
 from adapters.rest.source import RestSource
-from bus.plugins import AdapterKind, SinkContext, SourceContext
+from bus.adapter_runtime.plugins import AdapterKind, SinkContext, SourceContext
 
 
 def _source(config: RestConfig, context: SourceContext) -> RestSource:

@@ -1,6 +1,6 @@
 """JSON in and out of an HTTP API: record lists, paths and request bodies.
 
-Bodies are decoded strictly by ``bus.json_input``.
+Bodies are decoded strictly by ``bus.adapter_runtime.json_input``.
 """
 
 from __future__ import annotations

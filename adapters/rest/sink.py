@@ -24,8 +24,8 @@ import orjson
 
 from adapters.rest.config import RestCall, RestConfig
 from adapters.rest.mapping import build_body, placeholders, render_path
-from bus.errors import ConfigError, DeliveryRefused, NotConnected
-from bus.subscriber import Delivery
+from bus.foundation.errors import ConfigError, DeliveryRefused, NotConnected
+from bus.messaging.subscriber import Delivery
 from contracts import Event
 
 log = logging.getLogger(__name__)

@@ -37,10 +37,10 @@ import orjson
 
 from adapters.rest.config import RestConfig, RestPoll
 from adapters.rest.mapping import at_path
-from bus.errors import ConfigError, MappingError, NotConnected
-from bus.json_input import BadJson, decode_json, flat_record
-from bus.mapping import Mapper
-from bus.source import Offset, Partition, Rejection, SourceRecord
+from bus.adapter_runtime.json_input import BadJson, decode_json, flat_record
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.source import Offset, Partition, Rejection, SourceRecord
+from bus.foundation.errors import ConfigError, MappingError, NotConnected
 
 log = logging.getLogger(__name__)
 RAW_LIMIT = 256 * 1024

@@ -9,7 +9,7 @@ from __future__ import annotations
 from adapters.soap.config import SoapConfig, SoapSinkConfig, SoapSourceConfig
 from adapters.soap.sink import SoapSink
 from adapters.soap.source import SoapSource
-from bus.plugins import AdapterKind, SinkContext, SourceContext
+from bus.adapter_runtime.plugins import AdapterKind, SinkContext, SourceContext
 
 
 def _source(config: SoapConfig, context: SourceContext) -> SoapSource:

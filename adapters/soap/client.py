@@ -35,7 +35,7 @@ from zeep.transports import AsyncTransport
 from zeep.wsdl.utils import etree_to_string
 
 from adapters.soap.config import SoapConfig
-from bus.errors import DeliveryRefused, GovbusError, NotConnected
+from bus.foundation.errors import DeliveryRefused, GovbusError, NotConnected
 
 RAW_KEPT_BYTES = 64 * 1024  # enough to diagnose a bad reply; Kafka's record limit is ~1 MB
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from adapters.soap.client import BadResponse, Refused, SoapClient
 from adapters.soap.config import SoapConfig, SoapSinkConfig
 from adapters.soap.mapping import arguments_for
-from bus.errors import ConfigError, NotConnected
-from bus.subscriber import Delivery
+from bus.foundation.errors import ConfigError, NotConnected
+from bus.messaging.subscriber import Delivery
 from contracts import Event
 
 

@@ -32,9 +32,9 @@ import orjson
 from adapters.soap.client import RAW_KEPT_BYTES, BadResponse, Refused, SoapClient
 from adapters.soap.config import SoapConfig, SoapSourceConfig
 from adapters.soap.mapping import ReplyShapeError, flatten, records_in
-from bus.errors import ConfigError, MappingError, NotConnected
-from bus.mapping import Mapper
-from bus.source import Offset, Partition, Rejection, SourceRecord
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.source import Offset, Partition, Rejection, SourceRecord
+from bus.foundation.errors import ConfigError, MappingError, NotConnected
 
 Cursor = str | int
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from adapters.sql.config import SqlConfig, SqlSinkConfig, SqlSourceConfig
 from adapters.sql.sink import SqlSink
 from adapters.sql.source import SqlSource
-from bus.plugins import AdapterKind, SinkContext, SourceContext
+from bus.adapter_runtime.plugins import AdapterKind, SinkContext, SourceContext
 
 
 def _source(config: SqlConfig, context: SourceContext) -> SqlSource:

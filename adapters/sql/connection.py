@@ -17,7 +17,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
-from bus.errors import NotConnected
+from bus.foundation.errors import NotConnected
 
 
 def create_engine(url: str, *, connect_timeout_s: float, read_only: bool) -> AsyncEngine:

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from bus.envelope import Envelope
+from bus.messaging.envelope import Envelope
 from contracts import Event
 
 _CUT = 200  # characters kept of a value cut from a rejected row's copy

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sql.config import SqlConfig, SqlSinkConfig
 from adapters.sql.connection import connected, create_engine, is_refused_row
 from adapters.sql.mapping import row_of
-from bus.errors import ConfigError, MappingError, NotConnected
-from bus.subscriber import Delivery
+from bus.foundation.errors import ConfigError, MappingError, NotConnected
+from bus.messaging.subscriber import Delivery
 from contracts import Event
 
 _DIALECTS = ("sqlite", "postgresql")

@@ -26,9 +26,9 @@ from sqlalchemy.sql.selectable import FromClause
 from adapters.sql.config import SqlConfig, SqlSourceConfig
 from adapters.sql.connection import connected, create_engine
 from adapters.sql.mapping import NotText, like, record_of, rejected_copy, scalar
-from bus.errors import ConfigError, MappingError, NotConnected
-from bus.mapping import Mapper
-from bus.source import Offset, Partition, Rejection, SourceRecord
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.source import Offset, Partition, Rejection, SourceRecord
+from bus.foundation.errors import ConfigError, MappingError, NotConnected
 
 
 class SqlSource:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.webhook.config import WebhookConfig
 from adapters.webhook.signature import sign
 from adapters.webhook.source import WebhookSource
-from bus.plugins import AdapterKind, SourceContext
+from bus.adapter_runtime.plugins import AdapterKind, SourceContext
 
 
 def _source(config: WebhookConfig, context: SourceContext) -> WebhookSource:

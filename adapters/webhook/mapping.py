@@ -1,4 +1,7 @@
-"""A webhook body as a record and its identity; bodies are decoded by ``bus.json_input``."""
+"""A webhook body as a record and its identity.
+
+Bodies are decoded strictly by ``bus.adapter_runtime.json_input``.
+"""
 
 from __future__ import annotations
 

@@ -33,10 +33,10 @@ from aiohttp import web
 from adapters.webhook.config import WebhookConfig
 from adapters.webhook.mapping import identity
 from adapters.webhook.signature import BadSignature, verify
-from bus.errors import MappingError, NotConnected
-from bus.json_input import BadJson, decode_object, flat_record
-from bus.mapping import Mapper
-from bus.source import Offset, Partition, Rejection, SourceRecord
+from bus.adapter_runtime.json_input import BadJson, decode_object, flat_record
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.source import Offset, Partition, Rejection, SourceRecord
+from bus.foundation.errors import MappingError, NotConnected
 
 log = logging.getLogger(__name__)
 READ_WAIT_S = 0.5

@@ -11,10 +11,10 @@ import typer
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from bus import kafka_client
+from bus.broker import client as kafka_client
+from bus.broker.topics import topic_partitions
 from bus.cli.output import fail_on_govbus_error
-from bus.settings import Settings
-from bus.topics import topic_partitions
+from bus.foundation.settings import Settings
 
 T = TypeVar("T")
 

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
+from bus.broker.local import LocalKafka
 from bus.cli.output import fail_on_govbus_error, load_settings
-from bus.localkafka import LocalKafka
 
 app = typer.Typer(
     help="A real local Apache Kafka cluster (KRaft) on 127.0.0.1, for development and tests.",

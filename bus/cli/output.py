@@ -9,8 +9,8 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from bus.errors import GovbusError
-from bus.settings import Settings
+from bus.foundation.errors import GovbusError
+from bus.foundation.settings import Settings
 
 
 def load_settings(**overrides: Any) -> Settings:

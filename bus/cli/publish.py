@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from bus.cli.connection import DEFAULT_DEADLINE_S, resolve_bootstrap, run_client
 from bus.cli.output import load_settings
-from bus.codec import Codec
-from bus.publisher import Publisher
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import Publisher
 from contracts import ContractError, Event, default_registry
 from contracts.base import describe_errors
 

@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
-from bus import deployment
+from bus.adapter_runtime.plugins import adapter_kinds
 from bus.cli.output import fail_on_govbus_error, load_settings
-from bus.config_docs import reference
-from bus.plugins import adapter_kinds
-from bus.service import Service
+from bus.process import deployment
+from bus.process.config_docs import reference
+from bus.process.service import Service
 
 adapters_app = typer.Typer(help="Installed adapter kinds and their reference docs.")
 

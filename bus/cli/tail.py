@@ -19,8 +19,8 @@ from aiokafka import AIOKafkaConsumer
 
 from bus.cli.connection import assign_all, group_less_consumer, resolve_bootstrap, run_client
 from bus.cli.output import load_settings
-from bus.envelope import Envelope, from_kafka
-from bus.errors import RejectedRecord
+from bus.foundation.errors import RejectedRecord
+from bus.messaging.envelope import Envelope, from_kafka
 from contracts import ContractError, default_registry
 
 # A terminal is not the place for a megabyte of JSON; the rest is cut with a note.

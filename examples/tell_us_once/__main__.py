@@ -8,9 +8,9 @@ import logging
 import sys
 import time
 
-from bus.errors import GovbusError
-from bus.localkafka import LocalKafka
-from bus.settings import Settings
+from bus.broker.local import LocalKafka
+from bus.foundation.errors import GovbusError
+from bus.foundation.settings import Settings
 from examples.tell_us_once.scenario import ORGANISATIONS, TellUsOnce
 
 

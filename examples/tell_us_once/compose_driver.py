@@ -27,7 +27,7 @@ from pathlib import Path
 import defusedxml.ElementTree as SafeET
 import httpx
 
-from bus.topics import create_topics
+from bus.broker.topics import create_topics
 from examples.legacy.pensions.server import NS, PATH, SOAP_ENV
 from examples.tell_us_once import register_office
 from examples.tell_us_once.arrivals import Found, Notifications, Report

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bus.testing import create_topics, free_port, unique_topic
+from bus.testing.kafka import create_topics, free_port, unique_topic
 from contracts.catalogue.council import AddressChangeNotifiedV1
 from contracts.catalogue.gro import DeathRegisteredV2
 from examples.legacy.council_tax.server import CouncilTaxApi

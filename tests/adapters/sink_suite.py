@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from bus.adapter_testing import running_sink
-from bus.codec import Codec
-from bus.publisher import Publisher
-from bus.sink import Sink
-from bus.subscriber import RetryPolicy
-from bus.testing import create_topics, unique_topic
+from bus.adapter_runtime.sink import Sink
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import Publisher
+from bus.messaging.subscriber import RetryPolicy
+from bus.testing.adapters import running_sink
+from bus.testing.kafka import create_topics, unique_topic
 from contracts import Event
 
 

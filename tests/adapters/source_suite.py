@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from bus import dead_letter, metrics
-from bus.adapter_testing import running_source
-from bus.codec import Codec
-from bus.mapping import Mapper, MappingConfig
-from bus.source import Source
-from bus.source_runner import adapter_dlq_topic
-from bus.testing import eventually, read_records, unique_topic
+from bus.adapter_runtime.mapping import Mapper, MappingConfig
+from bus.adapter_runtime.source import Source
+from bus.adapter_runtime.source_runner import adapter_dlq_topic
+from bus.foundation import metrics
+from bus.messaging import dead_letter
+from bus.messaging.codec import Codec
+from bus.testing.adapters import running_source
+from bus.testing.kafka import eventually, read_records, unique_topic
 from contracts import Event
 
 

@@ -12,12 +12,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError
 
-from bus.kafka_client import client_options
-from bus.lag import consumer_lag
-from bus.localkafka import jars, processes
-from bus.localkafka.layout import LOG4J2_PROPERTIES, NodeSpec, render_properties, server_properties
-from bus.settings import Settings
-from bus.testing import free_port, unique_topic
+from bus.broker.client import client_options
+from bus.broker.local import jars, processes
+from bus.broker.local.layout import (
+    LOG4J2_PROPERTIES,
+    NodeSpec,
+    render_properties,
+    server_properties,
+)
+from bus.foundation.settings import Settings
+from bus.observability.lag import consumer_lag
+from bus.testing.kafka import free_port, unique_topic
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

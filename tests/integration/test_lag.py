@@ -11,9 +11,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
 from prometheus_client import CollectorRegistry, Gauge
 
-from bus.kafka_client import client_options
-from bus.lag import LagMonitor, LagProbe, consumer_lag
-from bus.settings import Settings
+from bus.broker.client import client_options
+from bus.foundation.settings import Settings
+from bus.observability.lag import LagMonitor, LagProbe, consumer_lag
 
 
 def _options(bootstrap: str) -> dict[str, Any]:
@@ -127,6 +127,8 @@ async def test_monitor_keeps_trying_while_kafka_does_not_answer_and_stops_cleanl
     async with asyncio.timeout(10):
         await monitor.stop()
     assert [sample for metric in registry.collect() for sample in metric.samples] == []
-    warnings = [r for r in caplog.records if r.name == "bus.lag" and r.levelname == "WARNING"]
+    warnings = [
+        r for r in caplog.records if r.name == "bus.observability.lag" and r.levelname == "WARNING"
+    ]
     assert len(warnings) >= 2
     assert "group nobody" in warnings[0].getMessage()

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from prometheus_client import Counter, Gauge, Histogram
 
-from bus.health import HealthServer, Readiness
-from tests.unit.test_metrics import declared
+from bus.observability.health import HealthServer, Readiness
+from tests.unit.bus.foundation.test_metrics import declared
 
 # One realistic value per allowed label name, as the runtime would set it.
 LABEL_VALUES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bus.settings import Settings
+from bus.foundation.settings import Settings
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bus.adapter_testing import running_subscriber
-from bus.codec import Codec
-from bus.publisher import Publisher
-from bus.subscriber import Subscriber, Subscription
-from bus.testing import create_topics, unique_topic
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import Publisher
+from bus.messaging.subscriber import Subscriber, Subscription
+from bus.testing.adapters import running_subscriber
+from bus.testing.kafka import create_topics, unique_topic
 from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2
 
 

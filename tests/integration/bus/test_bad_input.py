@@ -9,11 +9,11 @@ from aiokafka import AIOKafkaProducer
 from cloudevents.v1.http import CloudEvent
 from cloudevents.v1.kafka import KafkaMessage, from_binary, to_structured
 
-from bus import dead_letter
-from bus.codec import Codec
-from bus.publisher import Publisher
-from bus.subscriber import Subscription
-from bus.testing import eventually, read_records
+from bus.messaging import dead_letter
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import Publisher
+from bus.messaging.subscriber import Subscription
+from bus.testing.kafka import eventually, read_records
 from contracts.catalogue.gro import DeathRegisteredV1
 
 from .conftest import RunSubscriber

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from bus.testing import unique_topic
+from bus.testing.kafka import unique_topic
 from contracts import default_registry
 from tests.integration.bus.govbus_cli import govbus, read_all
 

@@ -8,8 +8,8 @@ import sys
 
 from aiokafka import AIOKafkaProducer
 
-from bus.codec import Codec
-from bus.publisher import Publisher
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import Publisher
 from contracts import default_registry
 from tests.integration.bus.govbus_cli import ROOT, environment, govbus
 

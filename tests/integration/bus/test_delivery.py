@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from bus import dead_letter
-from bus.codec import Codec
-from bus.errors import DeadLetterWriteFailed, PublishError
-from bus.publisher import Publication, Publisher
-from bus.subscriber import Delivery, RetryPolicy, Subscriber, Subscription
-from bus.testing import create_topics, eventually, read_records, topic_partitions
+from bus.foundation.errors import DeadLetterWriteFailed, PublishError
+from bus.messaging import dead_letter
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import Publication, Publisher
+from bus.messaging.subscriber import Delivery, RetryPolicy, Subscriber, Subscription
+from bus.testing.kafka import create_topics, eventually, read_records, topic_partitions
 from contracts import default_upcasters
 from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2
 

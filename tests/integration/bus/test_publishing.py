@@ -8,10 +8,10 @@ from collections import defaultdict
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from bus.codec import Codec
-from bus.errors import PublishError
-from bus.publisher import SAFE_PRODUCER, Publication, Publisher
-from bus.testing import create_topics, read_records
+from bus.foundation.errors import PublishError
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import SAFE_PRODUCER, Publication, Publisher
+from bus.testing.kafka import create_topics, read_records
 from contracts.catalogue.gro import DeathRegisteredV1
 
 

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bus.service import Service
-from bus.settings import Settings
-from bus.subscriber import Delivery
-from bus.testing import create_topics, eventually, unique_topic
+from bus.foundation.settings import Settings
+from bus.messaging.subscriber import Delivery
+from bus.process.service import Service
+from bus.testing.kafka import create_topics, eventually, unique_topic
 from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2
 
 

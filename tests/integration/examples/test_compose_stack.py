@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from bus.testing import free_port, unique_topic
+from bus.testing.kafka import free_port, unique_topic
 from tests.unit.docker.test_compose import COMPOSE, GOVBUS_SERVICES, REPO, _command
 
 LEGACY = ("pensions", "council-tax")

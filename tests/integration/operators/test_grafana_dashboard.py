@@ -39,7 +39,7 @@ def test_the_dashboard_covers_what_operators_watch() -> None:
 
 @pytest.mark.parametrize("expr", _expressions())
 def test_every_expression_reads_only_declared_metrics(expr: str) -> None:
-    """A metric renamed or removed in bus/metrics.py cannot leave an empty panel behind."""
+    """A metric renamed or removed in bus/foundation/metrics.py cannot leave an empty panel."""
     used = metric_names(expr)
     assert used
     assert used <= declared_series(), used - declared_series()

@@ -58,7 +58,7 @@ def test_every_alert_has_a_unit_test_where_it_fires_and_one_where_it_does_not() 
 
 @pytest.mark.parametrize("rule", _rules(), ids=lambda rule: rule["alert"])
 def test_each_alert_reads_declared_metrics_and_tells_the_operator_what_to_do(rule) -> None:
-    """Rules use only metrics bus/metrics.py declares, carry a severity, summary and description."""
+    """Rules use only declared metrics and carry a severity, summary and description."""
     used = metric_names(rule["expr"])
     assert used
     assert used <= declared_series() | PROMETHEUS_SERIES, used - declared_series()

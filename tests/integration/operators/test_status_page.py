@@ -13,10 +13,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from bus.service import Service
-from bus.settings import Settings
-from bus.subscriber import Delivery, RetryPolicy
-from bus.testing import create_topics, unique_topic
+from bus.foundation.settings import Settings
+from bus.messaging.subscriber import Delivery, RetryPolicy
+from bus.process.service import Service
+from bus.testing.kafka import create_topics, unique_topic
 from contracts.catalogue.gro import DeathRegisteredV1
 from tests.browser import headless_chromium
 

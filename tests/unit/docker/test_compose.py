@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bus.localkafka.jars import KAFKA_VERSION
-from bus.localkafka.layout import HOST, SINGLE_NODE_PORT
-from bus.settings import Settings
+from bus.broker.local.jars import KAFKA_VERSION
+from bus.broker.local.layout import HOST, SINGLE_NODE_PORT
+from bus.foundation.settings import Settings
 from examples.tell_us_once import render_deployments
 
 COMPOSE = Path(__file__).parents[3] / "docker" / "compose.yaml"

@@ -17,10 +17,10 @@ from typing import Any, Literal
 from adapters.files import csv_sink, csv_source, fixed_width_sink, fixed_width_source
 from adapters.files.config import CsvColumn, CsvConfig, FixedWidthConfig, FixedWidthField
 from adapters.files.fixed_width import parse_record
-from bus.mapping import Mapper, MappingConfig
-from bus.plugins import SourceContext
-from bus.sink import Sink
-from bus.source import Source
+from bus.adapter_runtime.mapping import Mapper, MappingConfig
+from bus.adapter_runtime.plugins import SourceContext
+from bus.adapter_runtime.sink import Sink
+from bus.adapter_runtime.source import Source
 from contracts.catalogue.dvla import DrivingLicenceCancelledV1
 
 Kind = Literal["csv", "fixed-width"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bus.mapping import FieldRule, MappingConfig
+from bus.adapter_runtime.mapping import FieldRule, MappingConfig
 from contracts.catalogue.council import CouncilTaxAccountClosedV1
 
 MAPPING = MappingConfig(

@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 
 from adapters.rest import RequestRefused, RestCall, RestConfig, RestSink
-from bus.envelope import Envelope
-from bus.errors import ConfigError, NotConnected
-from bus.subscriber import Delivery
+from bus.foundation.errors import ConfigError, NotConnected
+from bus.messaging.envelope import Envelope
+from bus.messaging.subscriber import Delivery
 from contracts.catalogue.council import CouncilTaxAccountClosedV1
 from examples.legacy.council_tax import CouncilTaxApi
 from tests.integration.adapters.rest.misbehaving import serving

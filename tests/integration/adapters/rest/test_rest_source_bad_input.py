@@ -10,8 +10,8 @@ from aiohttp import web
 
 from adapters.rest import RestConfig, RestPoll, RestSource
 from adapters.rest.source import RAW_LIMIT
-from bus.errors import NotConnected
-from bus.mapping import Mapper
+from bus.adapter_runtime.mapping import Mapper
+from bus.foundation.errors import NotConnected
 from examples.legacy.council_tax import CouncilTaxApi
 from tests.integration.adapters.rest.council_tax import MAPPING, change
 from tests.integration.adapters.rest.misbehaving import serving

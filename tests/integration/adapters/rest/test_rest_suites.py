@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from adapters.rest import RestCall, RestConfig, RestPoll, RestSink, RestSource
-from bus.mapping import Mapper, MappingConfig
+from bus.adapter_runtime.mapping import Mapper, MappingConfig
 from contracts import Event
 from contracts.catalogue.council import CouncilTaxAccountClosedV1
 from examples.legacy.council_tax import CouncilTaxApi

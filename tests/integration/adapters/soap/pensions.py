@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 
 from adapters.soap import SoapConfig, SoapSink, SoapSinkConfig, SoapSource, SoapSourceConfig
-from bus.envelope import Envelope
-from bus.mapping import FieldRule, Mapper, MappingConfig
-from bus.subscriber import Delivery
+from bus.adapter_runtime.mapping import FieldRule, Mapper, MappingConfig
+from bus.messaging.envelope import Envelope
+from bus.messaging.subscriber import Delivery
 from contracts.catalogue.dwp import StatePensionPaymentStoppedV1
 from contracts.catalogue.gro import DeathRegisteredV2
 from examples.legacy.pensions import PensionsService

@@ -8,12 +8,12 @@ import pytest
 
 from adapters.soap import SoapSink
 from adapters.soap.client import Refused
-from bus import dead_letter
-from bus.adapter_testing import running_sink
-from bus.codec import Codec
-from bus.errors import NotConnected
-from bus.publisher import Publisher
-from bus.testing import create_topics, read_records, unique_topic
+from bus.foundation.errors import NotConnected
+from bus.messaging import dead_letter
+from bus.messaging.codec import Codec
+from bus.messaging.publisher import Publisher
+from bus.testing.adapters import running_sink
+from bus.testing.kafka import create_topics, read_records, unique_topic
 from contracts.catalogue.gro import DeathRegisteredV2
 from examples.legacy.pensions import PensionsService
 from tests.integration.adapters.soap.pensions import death, delivery, sink_config

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from adapters.soap import SoapSource
-from bus.errors import NotConnected
-from bus.mapping import Mapper
+from bus.adapter_runtime.mapping import Mapper
+from bus.foundation.errors import NotConnected
 from examples.legacy.pensions import PensionsService
 from tests.integration.adapters.soap.pensions import STOPS_MAPPING, nino, source_config
 

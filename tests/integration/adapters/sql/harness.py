@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from adapters.sql import SqlConfig, SqlSink, SqlSinkConfig, SqlSource, SqlSourceConfig
-from bus.mapping import Mapper, MappingConfig
+from bus.adapter_runtime.mapping import Mapper, MappingConfig
 from contracts import Event
 from contracts.catalogue.gro import DeathRegisteredV1
 from tests.integration.adapters.sql.postgres import PostgresServer

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bus.testing import free_port
+from bus.testing.kafka import free_port
 
 STOP_TIMEOUT_S = 30
 

@@ -9,9 +9,9 @@ import asyncio
 import sys
 
 from adapters.sql import SqlConfig, SqlSource, SqlSourceConfig
-from bus.adapter_testing import running_source
-from bus.codec import Codec
-from bus.mapping import Mapper
+from bus.adapter_runtime.mapping import Mapper
+from bus.messaging.codec import Codec
+from bus.testing.adapters import running_source
 from tests.integration.adapters.sql.harness import MAPPING
 
 

@@ -10,7 +10,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from bus.testing import read_records, topic_size, unique_topic
+from bus.testing.kafka import read_records, topic_size, unique_topic
 from contracts.catalogue.gro import DeathRegisteredV1
 
 ROWS = 3000

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.sql import SqlConfig, SqlSink, SqlSinkConfig
-from bus.envelope import Envelope
-from bus.errors import MappingError, NotConnected
-from bus.subscriber import Delivery
+from bus.foundation.errors import MappingError, NotConnected
+from bus.messaging.envelope import Envelope
+from bus.messaging.subscriber import Delivery
 from contracts.catalogue.gro import DeathRegisteredV1
 from tests.integration.adapters.sql.harness import (
     EXAMPLE,

@@ -11,9 +11,9 @@ import pytest
 
 from adapters.sql import SqlConfig, SqlSource, SqlSourceConfig
 from adapters.sql.connection import create_engine
-from bus.errors import NotConnected
-from bus.mapping import Mapper
-from bus.source import SourceRecord
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.source import SourceRecord
+from bus.foundation.errors import NotConnected
 from tests.integration.adapters.sql.harness import MAPPING, Database, unique_table
 
 STAMP_TYPE = {"sqlite": "TEXT", "postgresql": "TIMESTAMPTZ"}

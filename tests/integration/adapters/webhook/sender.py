@@ -11,7 +11,7 @@ import httpx
 import orjson
 
 from adapters.webhook import sign
-from bus.mapping import MappingConfig
+from bus.adapter_runtime.mapping import MappingConfig
 from tests.integration.adapters.rest.council_tax import MAPPING
 
 SECRET = "a-shared-secret-of-some-length"  # noqa: S105 - a test secret

@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from adapters.webhook import WebhookConfig, WebhookSource, sign
-from bus.mapping import Mapper
+from bus.adapter_runtime.mapping import Mapper
 from tests.integration.adapters.rest.council_tax import change
 from tests.integration.adapters.webhook.sender import SECRET
 from tests.integration.adapters.webhook.sender import WEBHOOK_MAPPING as MAPPING
@@ -217,7 +217,7 @@ async def test_closing_answers_waiting_senders_503(receiver: WebhookSource) -> N
 
 async def test_a_receiver_whose_port_is_taken_is_not_connected(receiver: WebhookSource) -> None:
     """Opening on a bound port raises NotConnected, so the runtime retries it."""
-    from bus.errors import NotConnected
+    from bus.foundation.errors import NotConnected
 
     second = WebhookSource(receiver.config.model_copy(update={"port": receiver.port}),
                            Mapper(MAPPING))  # fmt: skip

@@ -21,9 +21,9 @@ import orjson
 import pytest
 
 from adapters.webhook import WebhookConfig, WebhookSource
-from bus.codec import Codec
-from bus.mapping import Mapper, MappingConfig
-from bus.testing import free_port, unique_topic
+from bus.adapter_runtime.mapping import Mapper, MappingConfig
+from bus.messaging.codec import Codec
+from bus.testing.kafka import free_port, unique_topic
 from contracts import Event
 from contracts.catalogue.council import CouncilTaxAccountClosedV1
 from tests.adapters.source_suite import SourceBehaviour

@@ -12,9 +12,9 @@ from adapters.files import csv_sink, fixed_width_sink
 from adapters.files.config import FixedWidthField
 from adapters.files.fixed_width import LayoutError, format_record, parse_record
 from adapters.files.mapping import neutralise
-from bus.envelope import Envelope
-from bus.errors import MappingError, NotConnected
-from bus.subscriber import Delivery
+from bus.foundation.errors import MappingError, NotConnected
+from bus.messaging.envelope import Envelope
+from bus.messaging.subscriber import Delivery
 from tests.integration.adapters.files.folders import (
     OutputFolderHarness,
     Unplug,

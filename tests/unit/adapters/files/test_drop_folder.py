@@ -11,10 +11,10 @@ import pytest
 
 from adapters.files import csv_source, fixed_width_source
 from adapters.files.config import FixedWidthField
-from bus.errors import EndOfInput, NotConnected
-from bus.mapping import Mapper
-from bus.plugins import SourceContext
-from bus.source import SourceRecord
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.plugins import SourceContext
+from bus.adapter_runtime.source import SourceRecord
+from bus.foundation.errors import EndOfInput, NotConnected
 from tests.integration.adapters.files.folders import (
     LAYOUT,
     RECORD_LENGTH,

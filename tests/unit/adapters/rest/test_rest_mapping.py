@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from adapters.rest.config import RestCall, RestConfig, RestPoll
 from adapters.rest.mapping import build_body, render_path
-from bus.json_input import BadJson, decode_json, flat_record
+from bus.adapter_runtime.json_input import BadJson, decode_json, flat_record
 
 
 def test_strict_json_keeps_big_integers_exact() -> None:

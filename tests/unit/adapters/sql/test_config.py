@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from adapters.sql import KIND, SqlConfig, SqlSinkConfig, SqlSourceConfig
-from bus.plugins import adapter_kinds
+from bus.adapter_runtime.plugins import adapter_kinds
 
 HOSTILE = [
     'deaths"; DROP TABLE deaths; --',

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from adapters.webhook.config import WebhookConfig
 from adapters.webhook.mapping import identity
 from adapters.webhook.signature import BadSignature, sign, verify
-from bus.json_input import BadJson, decode_object
+from bus.adapter_runtime.json_input import BadJson, decode_object
 
 SECRET = "0123456789abcdef"  # noqa: S105 - a test secret
 

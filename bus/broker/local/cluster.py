@@ -1,0 +1,272 @@
+"""``govbus kafka up | status | down``: one local Kafka cluster per home directory.
+
+The cluster record (``cluster.json`` in the home) names the backend, the cluster id and each
+node's handle. It is written as soon as nodes start, so ``down`` can always clean up, and it
+survives ``down --keep-data`` so that the next ``up`` restarts the same cluster with its data.
+A file lock serialises concurrent ``up`` and ``down`` calls on one home.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import shutil
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bus.broker.local import jars, probe
+from bus.broker.local.layout import HOST, NodeSpec, bootstrap, plan
+from bus.broker.local.processes import formatted_cluster_id, new_cluster_id
+from bus.broker.local.runners import DockerRunner, JarRunner, NodeRunner
+from bus.foundation.errors import BrokerStartError, ClusterStateError, KafkaUnavailable, PortInUse
+from bus.foundation.settings import Settings
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeStatus:
+    node_id: int
+    port: int
+    controller_port: int
+    handle: str
+    running: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterStatus:
+    """What ``status`` shows: where the cluster comes from and each node's state."""
+
+    source: str  # "external", "jars" or "docker"
+    bootstrap: str
+    home: Path | None
+    cluster_id: str | None
+    nodes: tuple[NodeStatus, ...]
+
+    @property
+    def running(self) -> bool:
+        return bool(self.nodes) and all(node.running for node in self.nodes)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["home"] = str(self.home) if self.home else None
+        data["running"] = self.running
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class UpResult:
+    bootstrap: str
+    already_running: bool
+    started_nodes: tuple[int, ...]
+
+
+class LocalKafka:
+    """Starts, describes and stops the local Kafka cluster described by ``settings``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = settings.kafka_home
+        self._record_file = self.home / "cluster.json"
+
+    def up(self, *, nodes: int = 1, report: Report = lambda _: None) -> UpResult:
+        """Ensure a cluster of ``nodes`` runs and answers; return its bootstrap address.
+
+        With ``GOVBUS_KAFKA_BOOTSTRAP`` set it starts nothing and only waits for that cluster.
+        A cluster already running is reused; nodes of a recorded cluster that have stopped are
+        started again from their data.
+        """
+        if self.settings.kafka_bootstrap:
+            address = self.settings.kafka_bootstrap
+            report(f"using the Kafka cluster at {address} (GOVBUS_KAFKA_BOOTSTRAP); starting none")
+            probe.wait_until_ready(address, brokers=1, timeout_s=30)
+            return UpResult(bootstrap=address, already_running=True, started_nodes=())
+        with self._locked():
+            return self._up(nodes, report)
+
+    @contextlib.contextmanager
+    def running(self, *, nodes: int = 1, report: Report = lambda _: None) -> Iterator[UpResult]:
+        """``up()`` for the block; stop the cluster afterwards only if this call started it."""
+        result = self.up(nodes=nodes, report=report)
+        try:
+            yield result
+        finally:
+            if result.started_nodes:
+                report(self.down())
+
+    def status(self) -> ClusterStatus:
+        """The cluster's source and nodes; an empty node list when none is recorded."""
+        if self.settings.kafka_bootstrap:
+            return ClusterStatus("external", self.settings.kafka_bootstrap, None, None, ())
+        record = self._read_record()
+        if record is None:
+            return ClusterStatus("none", "", self.home, None, ())
+        runner = self._runner(record["backend"])
+        specs = plan(len(record["nodes"]), self.home)
+        statuses = tuple(
+            NodeStatus(
+                node_id=spec.node_id,
+                port=spec.port,
+                controller_port=spec.controller_port,
+                handle=handle,
+                running=runner.alive(spec, handle),
+            )
+            for spec, handle in zip(specs, record["nodes"], strict=True)
+        )
+        return ClusterStatus(
+            record["backend"], bootstrap(specs), self.home, record["cluster_id"], statuses
+        )
+
+    def down(self, *, keep_data: bool = False) -> str:
+        """Stop the nodes govbus started here and remove their data unless ``keep_data``."""
+        if self.settings.kafka_bootstrap:
+            return "GOVBUS_KAFKA_BOOTSTRAP names an external cluster; govbus stops nothing there"
+        if not self.home.exists():
+            return f"no local Kafka under {self.home}; nothing to stop"
+        with self._locked():
+            record = self._read_record()
+            stopped = 0
+            if record is not None:
+                runner = self._runner(record["backend"])
+                specs = plan(len(record["nodes"]), self.home)
+                nodes = list(zip(specs, record["nodes"], strict=True))
+                stopped = sum(runner.alive(spec, handle) for spec, handle in nodes)
+                runner.stop(nodes, keep_data=keep_data)
+        if keep_data:
+            return f"stopped {stopped} Kafka node(s); data kept in {self.home}"
+        shutil.rmtree(self.home, ignore_errors=True)
+        return f"stopped {stopped} Kafka node(s) and removed {self.home}"
+
+    def _up(self, nodes: int, report: Report) -> UpResult:
+        record = self._read_record()
+        specs = plan(nodes, self.home)
+        if record is not None and len(record["nodes"]) != nodes:
+            raise ClusterStateError(
+                f"{self.home} holds a {len(record['nodes'])}-node local Kafka from an earlier run; "
+                "run `govbus kafka down` first to remove it"
+            )
+        runner = self._runner(record["backend"] if record else self._choose_backend())
+        handles: list[str] = list(record["nodes"]) if record else [""] * nodes
+        cluster_id = record["cluster_id"] if record else self._adopt_data(specs)
+        stopped = [s for s, h in zip(specs, handles, strict=True) if not runner.alive(s, h)]
+        address = bootstrap(specs)
+        if not stopped:
+            report(f"a {nodes}-node local Kafka is already running under {self.home}")
+            return UpResult(bootstrap=address, already_running=True, started_nodes=())
+        for spec in stopped:
+            _ensure_free(spec)
+        if runner.name == "jars" and jars.cached_classpath(self.settings.cache_dir) is None:
+            report(f"resolving Apache Kafka {jars.KAFKA_VERSION} from Maven Central (first run)")
+        runner.prepare(stopped, specs, cluster_id)
+        started_at = time.monotonic()
+        for spec in stopped:
+            handles[spec.node_id - 1] = runner.start(spec, specs, cluster_id)
+            self._write_record(runner.name, cluster_id, handles)
+            report(f"started Kafka node {spec.node_id} on {spec.address} ({runner.name})")
+
+        def still_starting() -> None:
+            for spec in stopped:
+                handle = handles[spec.node_id - 1]
+                if not runner.alive(spec, handle):
+                    raise BrokerStartError(
+                        f"Kafka node {spec.node_id} exited during start-up: "
+                        f"{runner.failure_reason(spec, handle)}"
+                    )
+
+        try:
+            probe.wait_until_ready(
+                address,
+                brokers=nodes,
+                timeout_s=self.settings.kafka_start_timeout_s,
+                still_starting=still_starting,
+            )
+        except (BrokerStartError, KafkaUnavailable):
+            runner.stop([(s, handles[s.node_id - 1]) for s in stopped], keep_data=True)
+            raise
+        report(f"Kafka ready in {time.monotonic() - started_at:.1f} s at {address}")
+        return UpResult(
+            bootstrap=address,
+            already_running=False,
+            started_nodes=tuple(spec.node_id for spec in stopped),
+        )
+
+    def _choose_backend(self) -> str:
+        backend = self.settings.kafka_backend
+        if backend == "auto":
+            return "docker" if DockerRunner.engine_running() else "jars"
+        return backend
+
+    def _runner(self, backend: str) -> NodeRunner:
+        if backend == "docker":
+            return DockerRunner(image=self.settings.kafka_image, label=str(self.home))
+        return JarRunner(cache_dir=self.settings.cache_dir, heap=self.settings.kafka_heap)
+
+    def _adopt_data(self, specs: list[NodeSpec]) -> str:
+        """The cluster id for a new record: fresh, or that of consistent leftover data."""
+        found = {formatted_cluster_id(spec) for spec in specs}
+        leftovers = sorted(p.name for p in self.home.glob("node-*") if p.is_dir())
+        expected = sorted(spec.home.name for spec in specs)
+        if found == {None} and not leftovers:
+            return new_cluster_id()
+        if None not in found and len(found) == 1 and leftovers == expected:
+            (cluster_id,) = found
+            assert cluster_id is not None  # noqa: S101 - narrowed by the test above
+            return cluster_id
+        raise ClusterStateError(
+            f"{self.home} holds data from an earlier run that does not match a "
+            f"{len(specs)}-node cluster; run `govbus kafka down` to remove it"
+        )
+
+    def _read_record(self) -> dict[str, Any] | None:
+        try:
+            record: dict[str, Any] = json.loads(self._record_file.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise ClusterStateError(
+                f"{self._record_file} is unreadable ({exc}); run `govbus kafka down` to reset"
+            ) from exc
+        if not isinstance(record.get("nodes"), list) or len(record["nodes"]) not in (1, 3):
+            raise ClusterStateError(
+                f"{self._record_file} is malformed; run `govbus kafka down` to reset"
+            )
+        return record
+
+    def _write_record(self, backend: str, cluster_id: str, handles: list[str]) -> None:
+        record = {
+            "backend": backend,
+            "cluster_id": cluster_id,
+            "kafka_version": jars.KAFKA_VERSION,
+            "nodes": handles,
+        }
+        partial = self._record_file.with_suffix(".partial")
+        partial.write_text(json.dumps(record, indent=2) + "\n")
+        partial.replace(self._record_file)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.home.mkdir(parents=True, exist_ok=True)
+        with (self.home / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+
+def _ensure_free(spec: NodeSpec) -> None:
+    for port in (spec.port, spec.controller_port):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As Kafka does: a port whose old connections linger in TIME_WAIT is free to use.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((HOST, port))
+            except OSError as exc:
+                raise PortInUse(
+                    f"port {port} on {HOST} is in use by another process (Kafka node "
+                    f"{spec.node_id} needs it); stop that process, or set GOVBUS_KAFKA_BOOTSTRAP "
+                    "if it is a Kafka broker you want to use",
+                    port=port,
+                ) from exc

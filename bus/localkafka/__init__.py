@@ -1,5 +1,0 @@
-"""A real Apache Kafka cluster on this machine, for developers, tests, demos and benchmarks."""
-
-from bus.localkafka.cluster import ClusterStatus, LocalKafka, NodeStatus, UpResult
-
-__all__ = ["ClusterStatus", "LocalKafka", "NodeStatus", "UpResult"]

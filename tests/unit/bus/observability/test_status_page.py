@@ -1,0 +1,93 @@
+"""The rendered status page: escaped, self-contained, and served by the health server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+
+import httpx
+
+from bus.observability.health import Condition, HealthServer, Readiness
+from bus.observability.status import AdapterStatus, LastEvent, StatusSnapshot, SubscriptionStatus
+from bus.observability.status_page import render
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parsed(html: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(html)
+    return parser
+
+
+def _snapshot(text: str) -> StatusSnapshot:
+    return StatusSnapshot(
+        service=text,
+        generated_at=NOW,
+        conditions=(Condition(f"subscriber:{text}", False, text),),
+        subscriptions=(SubscriptionStatus(text, text, (text,), handled=1),),
+        adapters=(AdapterStatus(text, True, NOW - timedelta(seconds=30), 1, 1, 0),),
+        last_events=(LastEvent(text, text, text, None, NOW, text),),
+    )
+
+
+def test_hostile_names_and_attributes_are_shown_as_text() -> None:
+    """Markup in any value (names, ce_source, ce_id, details) is escaped, never a tag."""
+    page = _parsed(render(_snapshot(HOSTILE)))
+    assert not [tag for tag, _ in page.tags if tag in {"script", "img"}]
+    assert HOSTILE in "".join(page.text)
+
+
+def test_the_page_loads_nothing_from_elsewhere() -> None:
+    """No link, script, image or stylesheet is fetched: the style is inline."""
+    page = _parsed(render(_snapshot("dwp-pensions")))
+    fetching = [
+        (tag, attrs)
+        for tag, attrs in page.tags
+        if tag in {"link", "script", "img", "iframe"} or "src" in attrs or "href" in attrs
+    ]
+    assert fetching == []
+
+
+def test_readiness_times_and_adapter_state_are_spelled_out() -> None:
+    """Not-ready conditions, ages of times and the legacy system's state are words, not colours."""
+    text = " ".join(_parsed(render(_snapshot("dwp-pensions"))).text)
+    assert "Not ready" in text
+    assert "2026-11-25 11:59:30 UTC (30 s ago)" in text
+    assert "up" in text.split()
+
+
+async def test_the_health_server_serves_the_page_at_root_and_status() -> None:
+    """/ and /status answer the page with a policy that forbids scripts; /metrics still works."""
+    readiness = Readiness()
+    server = HealthServer(readiness, status_page=lambda: render(_snapshot("dwp-pensions")))
+    async with server, httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as client:
+        root, status = await client.get("/"), await client.get("/status")
+        metrics = await client.get("/metrics")
+    assert root.status_code == status.status_code == metrics.status_code == 200
+    assert root.text == status.text
+    assert '<h1 id="service-name">dwp-pensions</h1>' in root.text
+    assert root.headers["content-type"] == "text/html; charset=utf-8"
+    assert "script-src" not in root.headers["content-security-policy"]
+    assert root.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+async def test_without_a_page_root_is_not_found() -> None:
+    """A bare health server (no service) keeps answering 404 at /."""
+    async with HealthServer(Readiness()) as server, httpx.AsyncClient() as client:
+        response = await client.get(f"http://127.0.0.1:{server.port}/")
+    assert response.status_code == 404

@@ -1,0 +1,175 @@
+"""Deployment files are validated completely before anything runs; errors name their keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict, Field
+from typer.testing import CliRunner
+
+from bus.adapter_runtime.plugins import AdapterKind, SinkContext, SourceContext
+from bus.adapter_runtime.source import Offset, Partition, SourceRecord
+from bus.cli import app
+from bus.foundation.errors import ConfigError
+from bus.messaging.subscriber import Delivery
+from bus.process import deployment
+from bus.process.config_docs import reference
+from contracts import Event
+
+
+class TableConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table: str = Field(pattern=r"^[a-z_]+$", description="Table to read.")
+    batch_size: int = Field(100, ge=1, description="Rows per read.")
+
+
+class _Nothing:
+    async def open(self, resume_from: Mapping[Partition, Offset] | None = None) -> None: ...
+    async def read(self) -> Sequence[SourceRecord]:
+        return []
+
+    async def committed(self, partition: Partition, offset: Offset) -> None: ...
+    async def deliver(self, event: Event, delivery: Delivery) -> None: ...
+    async def close(self) -> None: ...
+
+
+def _source(config: Any, context: SourceContext) -> Any:
+    return _Nothing()
+
+
+def _sink(config: Any, context: SinkContext) -> Any:
+    return _Nothing()
+
+
+KINDS = {
+    "table": AdapterKind(name="table", summary="A test table.", config=TableConfig, source=_source),
+    "outbox": AdapterKind(name="outbox", summary="A test outbox.", config=TableConfig, sink=_sink),
+}
+
+GOOD = """
+[service]
+name = "gro-register-office"
+
+[[sources]]
+name = "deaths"
+kind = "table"
+config = { table = "deaths" }
+[sources.mapping]
+contract = "uk.gov.gro.death-registered.v1"
+key = "{id}"
+identity = "deaths/{id}"
+fields = { registration_district = "district" }
+
+[[sinks]]
+name = "dvla"
+kind = "outbox"
+contract = "uk.gov.gro.death-registered.v2"
+config = { table = "outbox" }
+retry = { max_attempts = 3 }
+"""
+
+
+def _load(tmp_path: Path, text: str) -> deployment.Plan:
+    path = tmp_path / "deployment.toml"
+    path.write_text(text)
+    return deployment.load(path, kinds=KINDS)
+
+
+def test_a_valid_file_plans_every_adapter(tmp_path: Path) -> None:
+    """Kinds, configs, mappings and contracts are resolved before anything starts."""
+    plan = _load(tmp_path, GOOD)
+    (source,) = plan.sources
+    (sink,) = plan.sinks
+    assert source.config == TableConfig(table="deaths")
+    assert source.mapper.model.contract.cloudevents_type == "uk.gov.gro.death-registered.v1"
+    assert sink.contract.contract.version == 2
+    assert plan.deployment.sinks[0].retry.max_attempts == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (('kind = "table"', 'kind = "mainframe"'),
+         "sources[0].kind: unknown adapter kind 'mainframe'"),
+        (('table = "deaths"', 'table = "Deaths; DROP"'),
+         "sources[0].config.table: String should match"),
+        (('config = { table = "deaths" }', 'config = { table = "deaths", colour = 1 }'),
+         "sources[0].config.colour: Extra inputs are not permitted"),
+        (('contract = "uk.gov.gro.death-registered.v1"', 'contract = "uk.gov.gro.nope.v1"'),
+         "sources[0].mapping.contract:"),
+        (('contract = "uk.gov.gro.death-registered.v2"', 'contract = "x.v9"'),
+         "sinks[0].contract:"),
+        (('kind = "outbox"', 'kind = "table"'), "sinks[0].kind: adapter kind 'table' has no sink"),
+        (('name = "dvla"', 'name = "deaths"'), "repeated: deaths"),
+        (('max_attempts = 3', 'max_attempts = 0'), "sinks[0].retry.max_attempts"),
+        (('key = "{id}"', 'key = "{id.__class__}"'), "sources[0].mapping.key"),
+        (('name = "gro-register-office"', 'name = "GRO Office"'), "service.name"),
+    ],
+)  # fmt: skip
+def test_each_error_names_its_key(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    """A wrong kind, config, mapping, contract or name is reported with its key path."""
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, GOOD.replace(*change))
+    assert expected in str(caught.value)
+    assert str(tmp_path / "deployment.toml") in str(caught.value)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    """Two broken adapters give two lines, so one run of validate shows all the work."""
+    text = GOOD.replace('kind = "table"', 'kind = "nope"').replace('table = "outbox"', "table = 5")
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, text)
+    lines = str(caught.value).splitlines()
+    assert any("sources[0].kind" in line for line in lines)
+    assert any("sinks[0].config.table" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"[service\nname = 1", "not valid TOML"),
+        (b"\xff\xfe[service]", "not valid TOML"),
+        (b"[service]\nname = 'x'\n", "at least one source or sink"),
+        (b"x = '" + b"a" * (2 * 1024 * 1024) + b"'", "at most"),
+    ],
+)
+def test_unreadable_files_are_reported_not_crashed_on(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    """Malformed, non-UTF-8, empty and oversized files each give a clear error."""
+    path = tmp_path / "bad.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=reason):
+        deployment.load(path, kinds=KINDS)
+
+
+def test_validate_on_the_command_line_names_the_key_and_fails(tmp_path: Path) -> None:
+    """`govbus validate` prints each problem and exits 1."""
+    path = tmp_path / "deployment.toml"
+    path.write_text(GOOD.replace('kind = "table"', 'kind = "nonexistent-kind"'))
+    done = CliRunner().invoke(app, ["validate", str(path)])
+    assert done.exit_code == 1
+    assert "sources[0].kind: unknown adapter kind 'nonexistent-kind'" in done.output
+
+
+def test_the_reference_docs_come_from_the_config_models() -> None:
+    """Each kind's fields and descriptions appear in the generated reference."""
+    text = reference(KINDS)
+    assert "## Kind `table` (source)" in text
+    assert "| `table` | `str` | required | Table to read. |" in text
+    assert "| `batch_size` | `int` | `100` | Rows per read. |" in text
+    assert "## `[[sources]]`" in text
+
+
+def test_the_committed_adapter_reference_matches_the_installed_kinds() -> None:
+    """docs/adapters.md is regenerated from the config models; a stale copy fails."""
+    from bus.adapter_runtime.plugins import adapter_kinds
+
+    committed = Path(__file__).parents[4] / "docs" / "adapters.md"
+    assert committed.read_text() == reference(adapter_kinds()), (
+        "run `govbus adapters docs docs/adapters.md` and commit it"
+    )
