@@ -16,8 +16,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bus.adapter_runtime.source import Offset, Partition
 from bus.broker.topics import create_topics, topic_partitions
 from bus.messaging.publisher import SAFE_PRODUCER
-
-OFFSETS_TOPIC = "govbus.source-offsets"
+from bus.messaging.topic_names import OFFSETS_TOPIC
 
 
 class OffsetStore:

@@ -29,17 +29,13 @@ from bus.messaging.codec import Codec, OutgoingRecord
 from bus.messaging.dead_letter import ERROR_CLASS, ERROR_MESSAGE, HEADER_PREFIX, STAGE, TIME
 from bus.messaging.envelope import event_id
 from bus.messaging.publisher import Publisher
+from bus.messaging.topic_names import TopicNames
 
 log = logging.getLogger(__name__)
 POSITION = HEADER_PREFIX + "position"
 ADAPTER = HEADER_PREFIX + "adapter"
 # Below the producer's default max_request_size (1 MiB), leaving room for headers.
 MAX_EVENT_BYTES = 1_000_000
-
-
-def adapter_dlq_topic(adapter: str, *, prefix: str = "") -> str:
-    """The dead-letter topic of a source adapter's rejected legacy records."""
-    return f"{prefix}govbus.adapter.{adapter}.dlq"
 
 
 class SourceRunner:
@@ -78,7 +74,7 @@ class SourceRunner:
         self._stopping = asyncio.Event()
         self._pending: asyncio.Task[dict[Partition, Offset]] | None = None
         self._stored: dict[Partition, Offset] | None = None  # the offsets in the offsets topic
-        self._dlq_topic = adapter_dlq_topic(adapter, prefix=codec.topic_prefix)
+        self._dlq_topic = TopicNames(codec.topic_prefix).adapter_dead_letters(adapter)
         self._up = metrics.ADAPTER_LEGACY_UP.labels(adapter)
         self._read = metrics.ADAPTER_RECORDS_READ.labels(adapter)
         self._published = metrics.ADAPTER_RECORDS_PUBLISHED.labels(adapter)

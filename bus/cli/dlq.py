@@ -29,9 +29,10 @@ from bus.cli.connection import (
 from bus.cli.output import load_settings
 from bus.cli.tail import printable
 from bus.foundation.errors import RejectedRecord
-from bus.messaging.dead_letter import dlq_topic, reasons, strip_dead_letter_headers
+from bus.messaging.dead_letter import reasons, strip_dead_letter_headers
 from bus.messaging.envelope import from_kafka
 from bus.messaging.publisher import SAFE_PRODUCER
+from bus.messaging.topic_names import dlq_topic
 
 app = typer.Typer(
     help="Dead letters: list them, and replay them after a fix.", no_args_is_help=True

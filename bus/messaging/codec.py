@@ -26,6 +26,7 @@ from bus.foundation.errors import (
     UnknownEventType,
 )
 from bus.messaging.envelope import BinaryHeaders, Envelope, Headers, from_kafka
+from bus.messaging.topic_names import TopicNames
 from contracts import ContractError, Event, Registry, Upcasters, default_registry, default_upcasters
 from contracts.base import describe_errors, was_validated
 from contracts.export import schema_id
@@ -92,7 +93,7 @@ class Codec:
 
     def topic_for(self, model: type[Event]) -> str:
         """The Kafka topic of a contract version, with this deployment's prefix if any."""
-        return self.topic_prefix + model.contract.topic
+        return TopicNames(self.topic_prefix).events(model)
 
     def encode(
         self,

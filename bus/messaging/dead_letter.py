@@ -15,8 +15,8 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 
 from bus.foundation.errors import DeadLetterWriteFailed
+from bus.messaging.topic_names import dlq_topic
 
-DLQ_SUFFIX = ".dlq"
 HEADER_PREFIX = "govbus_dlq_"
 ERROR_CLASS = HEADER_PREFIX + "error_class"
 ERROR_MESSAGE = HEADER_PREFIX + "error_message"
@@ -28,11 +28,6 @@ ATTEMPTS = HEADER_PREFIX + "attempts"
 TIME = HEADER_PREFIX + "time"
 SUBSCRIBER = HEADER_PREFIX + "subscriber"
 MAX_MESSAGE_CHARS = 2000
-
-
-def dlq_topic(topic: str) -> str:
-    """The dead-letter topic of ``topic``."""
-    return topic + DLQ_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaProducer
 
-from bus.adapter_runtime.offsets import OFFSETS_TOPIC, OffsetStore
+from bus.adapter_runtime.offsets import OffsetStore
 from bus.adapter_runtime.sink import Sink, run_sink, sink_subscription
 from bus.adapter_runtime.source import Source
 from bus.adapter_runtime.source_runner import SourceRunner
@@ -38,6 +38,7 @@ from bus.foundation.settings import Settings
 from bus.messaging.codec import Codec
 from bus.messaging.publisher import SAFE_PRODUCER, Publisher
 from bus.messaging.subscriber import Delivery, Handler, RetryPolicy, Subscriber, Subscription
+from bus.messaging.topic_names import TopicNames
 from bus.observability.health import HealthServer, Readiness
 from bus.observability.lag import LagMonitor
 from bus.observability.status import LastEvents, StatusCollector, Watched
@@ -72,6 +73,7 @@ class Service:
         self.codec = Codec(
             source=source or f"urn:govbus:{name}", topic_prefix=settings.topic_prefix
         )
+        self.names = TopicNames(settings.topic_prefix)
         self.readiness = Readiness()
         self.publisher: Publisher | None = None
         self.health_port: int | None = None
@@ -169,7 +171,7 @@ class Service:
             )
             await self.publisher.start()
             if self._sources:
-                offsets = OffsetStore(options, topic=self.settings.topic_prefix + OFFSETS_TOPIC)
+                offsets = OffsetStore(options, topic=self.names.source_offsets())
                 await offsets.start()
                 dead_letters = AIOKafkaProducer(**options, **SAFE_PRODUCER)
                 await dead_letters.start()

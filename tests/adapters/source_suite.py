@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 from bus.adapter_runtime.mapping import Mapper, MappingConfig
 from bus.adapter_runtime.source import Source
-from bus.adapter_runtime.source_runner import adapter_dlq_topic
 from bus.foundation import metrics
 from bus.messaging import dead_letter
 from bus.messaging.codec import Codec
+from bus.messaging.topic_names import TopicNames
 from bus.testing.adapters import running_source
 from bus.testing.kafka import eventually, read_records, unique_topic
 from contracts import Event
@@ -123,7 +123,7 @@ class SourceBehaviour:
             4,
             5,
         ]
-        dlq = adapter_dlq_topic(self.adapter, prefix=codec.topic_prefix)
+        dlq = TopicNames(codec.topic_prefix).adapter_dead_letters(self.adapter)
         (letter,) = await read_records(kafka_bootstrap, dlq, count=1)
         reasons = dead_letter.reasons(list(letter.headers))
         assert reasons["stage"] == "mapping"

@@ -13,6 +13,7 @@ from bus.messaging import dead_letter
 from bus.messaging.codec import Codec
 from bus.messaging.publisher import Publisher
 from bus.messaging.subscriber import Subscription
+from bus.messaging.topic_names import dlq_topic
 from bus.testing.kafka import eventually, read_records
 from contracts.catalogue.gro import DeathRegisteredV1
 
@@ -73,7 +74,7 @@ async def test_each_kind_of_bad_record_is_dead_lettered_with_its_stage(
     async with run_subscriber(subscription):
         await publisher.publish(death(11), key="after")
         await eventually(lambda: len(handler.events) == 1, what="the good event")
-    letters = await read_records(kafka_bootstrap, dead_letter.dlq_topic(topic), count=9)
+    letters = await read_records(kafka_bootstrap, dlq_topic(topic), count=9)
     assert len(letters) == len(BAD_RECORDS)
     by_name = {letter.key.decode(): letter for letter in letters if letter.key}
     for name, (value, headers, stage) in BAD_RECORDS.items():

@@ -7,7 +7,8 @@ import json
 from aiokafka import AIOKafkaProducer
 
 from bus.foundation.errors import ContractViolation
-from bus.messaging.dead_letter import Failure, dead_letter_headers, dlq_topic
+from bus.messaging.dead_letter import Failure, dead_letter_headers
+from bus.messaging.topic_names import dlq_topic
 from tests.integration.bus.govbus_cli import govbus, read_all
 
 ORIGINAL_HEADERS = [

@@ -15,6 +15,7 @@ from bus.messaging import dead_letter
 from bus.messaging.codec import Codec
 from bus.messaging.publisher import Publication, Publisher
 from bus.messaging.subscriber import Delivery, RetryPolicy, Subscriber, Subscription
+from bus.messaging.topic_names import dlq_topic
 from bus.testing.kafka import create_topics, eventually, read_records, topic_partitions
 from contracts import default_upcasters
 from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2
@@ -112,7 +113,7 @@ async def test_a_failing_handler_is_retried_until_it_succeeds(
         await eventually(lambda: len(handler.events) == 1, what="delivery after retries")
     assert handler.attempts[event_id] == 3
     assert handler.deliveries[0].attempt == 3
-    dlq = dead_letter.dlq_topic(codec.topic_for(DeathRegisteredV1))
+    dlq = dlq_topic(codec.topic_for(DeathRegisteredV1))
     assert await read_records(kafka_bootstrap, dlq, count=1, timeout_s=2) == []
 
 
@@ -128,7 +129,7 @@ async def test_exhausted_retries_dead_letter_the_original_bytes_and_move_on(
         await eventually(lambda: len(handler.events) == 1, what="the event after the bad one")
     assert handler.events == [death(5)]
     (original,) = [r for r in await read_records(kafka_bootstrap, topic, count=2) if r.offset == 0]
-    (letter,) = await read_records(kafka_bootstrap, dead_letter.dlq_topic(topic), count=1)
+    (letter,) = await read_records(kafka_bootstrap, dlq_topic(topic), count=1)
     assert (letter.key, letter.value) == (original.key, original.value)
     assert list(letter.headers)[: len(original.headers)] == list(original.headers)
     reasons = dead_letter.reasons(list(letter.headers))
@@ -149,7 +150,7 @@ async def test_an_unwritable_dead_letter_topic_stops_the_subscriber_without_comm
     topic = codec.topic_for(DeathRegisteredV1)
     # A DLQ that accepts nothing as large as a death registration.
     await create_topics(
-        kafka_bootstrap, [dead_letter.dlq_topic(topic)], partitions=1,
+        kafka_bootstrap, [dlq_topic(topic)], partitions=1,
         config={"max.message.bytes": "200"},
     )  # fmt: skip
     await publisher.publish(death(6), key="only")

@@ -12,6 +12,7 @@ from bus.foundation.errors import NotConnected
 from bus.messaging import dead_letter
 from bus.messaging.codec import Codec
 from bus.messaging.publisher import Publisher
+from bus.messaging.topic_names import dlq_topic
 from bus.testing.adapters import running_sink
 from bus.testing.kafka import create_topics, read_records, unique_topic
 from contracts.catalogue.gro import DeathRegisteredV2
@@ -118,7 +119,7 @@ async def test_a_refused_event_is_dead_lettered_at_the_first_attempt(
     async with running_sink(
         sink, DeathRegisteredV2, name="soap-sink", bootstrap=kafka_bootstrap, codec=codec
     ):
-        (letter,) = await read_records(kafka_bootstrap, dead_letter.dlq_topic(topic), count=1)
+        (letter,) = await read_records(kafka_bootstrap, dlq_topic(topic), count=1)
     reasons = dead_letter.reasons(list(letter.headers))
     assert reasons["attempts"] == "1"
     assert "date of death before pension start" in reasons["error_message"]
