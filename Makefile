@@ -35,7 +35,7 @@ lint: install
 test: lint system-deps node-deps
 	$(BIN)/pytest
 
-test-unit: install
+test-unit: install node-deps
 	$(BIN)/pytest -m "not kafka"
 
 demo: install
