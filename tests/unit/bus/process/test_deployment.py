@@ -62,7 +62,26 @@ config = { table = "deaths" }
 contract = "uk.gov.gro.death-registered.v1"
 key = "{id}"
 identity = "deaths/{id}"
-fields = { registration_district = "district" }
+[sources.mapping.fields]
+registration_district = "district"
+entry_number = { from = "entry_no", type = "int" }
+registered_on = { from = "reg_date", type = "date", format = "%d/%m/%Y" }
+local_authority = "la"
+"deceased_name.given_names" = "forenames"
+"deceased_name.family_name" = "surname"
+deceased_date_of_birth = { from = "dob", type = "date" }
+deceased_nino = "nino"
+"deceased_address.lines" = { template = "{addr1}" }
+"deceased_address.town" = "town"
+"deceased_address.postcode" = "postcode"
+date_of_death = { from = "dod", type = "date" }
+place_of_death = "place"
+"informant.name.given_names" = "inf_forenames"
+"informant.name.family_name" = "inf_surname"
+"informant.qualification" = "inf_qual"
+"informant.address.lines" = "inf_addr1"
+"informant.address.town" = "inf_town"
+"informant.address.postcode" = "inf_postcode"
 
 [[sinks]]
 name = "dvla"
