@@ -93,68 +93,73 @@ class _Resolver:
         for match in _TOKEN.finditer(text):
             parts.append(text[position : match.start()])
             position = match.end()
-            token = match.group(0)
-            if token == "$${":
+            written = match.group(0)
+            if written == "$${":
                 parts.append("${")
-            elif match.group(1) is None:
-                self.problems.append(f"{path}: '${{' without a closing '}}' (write $${{ for a '${{')")
-            else:
-                value = self.reference(match.group(1), path)
-                if value is not None:
-                    parts.append(value)
-                    self.references.setdefault(value, token)
+                continue
+            try:
+                if match.group(1) is None:
+                    raise _Unresolved("'${' without a closing '}' (write $${ for a '${')")
+                value = self.reference(match.group(1))
+            except _Unresolved as exc:
+                self.problems.append(f"{path}: {exc}")
+                continue
+            parts.append(value)
+            self.references.setdefault(value, written)
         parts.append(text[position:])
         return "".join(parts)
 
-    def reference(self, body: str, path: str) -> str | None:
+    def reference(self, body: str) -> str:
+        """The value of the reference ``${<body>}``; ``_Unresolved`` says why there is none."""
         shown = "${" + body + "}"
         provider, colon, argument = body.partition(":")
         if not colon:
             provider, argument = "env", body
         if provider == "env":
             if not _ENV_NAME.fullmatch(argument):
-                return self._problem(
-                    path, f"{shown} is malformed: name an environment variable, e.g. ${{env:TOKEN}}"
+                raise _Unresolved(
+                    f"{shown} is malformed: name an environment variable, e.g. ${{env:TOKEN}}"
                 )
             if argument not in self.environ:
-                return self._problem(path, f"{shown} is not set")
+                raise _Unresolved(f"{shown} is not set")
             return self.environ[argument]
         if provider == "file":
             if not argument.strip() or "${" in argument:
-                return self._problem(path, f"{shown} is malformed: name a file, e.g. ${{file:/x}}")
-            problem, value = self.file(argument)
-            return self._problem(path, f"{shown}: {problem}") if problem else value
-        return self._problem(
-            path,
+                raise _Unresolved(f"{shown} is malformed: name a file, e.g. ${{file:/x}}")
+            try:
+                return self.file(argument)
+            except _Unresolved as exc:
+                raise _Unresolved(f"{shown}: {exc}") from None
+        raise _Unresolved(
             f"{shown} is malformed: unknown provider {provider[:40]!r} "
-            f"(known: {', '.join(PROVIDERS)})",
+            f"(known: {', '.join(PROVIDERS)})"
         )
 
-    def file(self, name: str) -> tuple[str | None, str | None]:
-        """(problem, text) of a secret file; the problem never holds any of its content."""
+    def file(self, name: str) -> str:
+        """The text of a secret file; ``_Unresolved`` never holds any of its content."""
         path = self.base_dir / name
         try:
             info = path.stat()
-        except OSError as exc:
-            return f"cannot read the file: {exc.strerror or type(exc).__name__}", None
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            return f"the file is {kind}", None
-        try:
+            if not stat.S_ISREG(info.st_mode):
+                kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+                raise _Unresolved(f"the file is {kind}")
+            # Read one byte past the bound, so a file that grows meanwhile is still caught.
             with path.open("rb") as handle:
                 data = handle.read(MAX_SECRET_FILE_BYTES + 1)
         except OSError as exc:
-            return f"cannot read the file: {exc.strerror or type(exc).__name__}", None
+            raise _Unresolved(
+                f"cannot read the file: {exc.strerror or type(exc).__name__}"
+            ) from None
         if len(data) > MAX_SECRET_FILE_BYTES:
-            return f"the file is larger than {MAX_SECRET_FILE_BYTES} bytes", None
+            raise _Unresolved(f"the file is larger than {MAX_SECRET_FILE_BYTES} bytes")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return f"the file is not UTF-8 (byte {exc.start})", None
+            raise _Unresolved(f"the file is not UTF-8 (byte {exc.start})") from None
         if text.endswith("\n"):
             text = text.removesuffix("\n").removesuffix("\r")
-        return None, text
+        return text
 
-    def _problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}")
-        return None
+
+class _Unresolved(Exception):
+    """Why one reference has no value; the resolver collects these as problems."""
