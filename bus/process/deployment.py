@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -47,6 +47,7 @@ from bus.process import references
 from bus.process.service import Service
 from contracts import ContractError, Event, default_registry
 
+_Spec = TypeVar("_Spec", "SourceSpec", "SinkSpec")
 _NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 MAX_FILE_BYTES = 1024 * 1024
 
@@ -207,7 +208,38 @@ def plan(
         raise ConfigError(
             "\n".join(f"{origin}: {key}{sep}{resolution.redact(why)}" for key, sep, why in lines)
         ) from None
-    return Plan(*validated, redact=resolution.redact)
+    return _as_written(document, *validated, redact=resolution.redact)
+
+
+def _as_written(
+    document: Mapping[str, Any],
+    deployment: Deployment,
+    sources: tuple[PlannedSource, ...],
+    sinks: tuple[PlannedSink, ...],
+    *,
+    redact: Callable[[str], str],
+) -> Plan:
+    """The plan with each spec's ``config`` as written, references unresolved.
+
+    The adapters get the validated, resolved config models; the specs keep what the file says,
+    so whoever prints or dumps the deployment shows ``${file:...}``, never the secret.
+    """
+
+    def written(spec: _Spec, section: str, index: int) -> _Spec:
+        return spec.model_copy(update={"config": document[section][index]["config"]})
+
+    # Planning succeeded, so every spec was planned, in the file's order.
+    planned_sources = tuple(
+        replace(s, spec=written(s.spec, "sources", i)) for i, s in enumerate(sources)
+    )
+    planned_sinks = tuple(replace(k, spec=written(k.spec, "sinks", i)) for i, k in enumerate(sinks))
+    shown = deployment.model_copy(
+        update={
+            "sources": [s.spec for s in planned_sources],
+            "sinks": [k.spec for k in planned_sinks],
+        }
+    )
+    return Plan(shown, planned_sources, planned_sinks, redact=redact)
 
 
 def _validated(

@@ -226,12 +226,15 @@ def _rest_sink(tmp_path: Path, *, timeout: str = "5", path: str = "/deaths") -> 
 
 
 def test_references_are_resolved_before_the_config_is_validated(tmp_path: Path) -> None:
-    """The REST sink gets its URL from the environment and its secret from the file."""
+    """The sink's config gets the URL and the secret; the spec keeps the references as written."""
     file = _rest_sink(tmp_path)
     plan = deployment.load(file, environ={"BADGE_API_URL": "https://badges.example"})
     (sink,) = plan.sinks
     assert sink.config.root == "https://badges.example"  # type: ignore[attr-defined]
     assert sink.config.secret.get_secret_value() == SECRET  # type: ignore[attr-defined]
+    assert plan.deployment.sinks[0].config["secret"] == "${file:badge-token}"
+    assert sink.spec.config["base_url"] == "${env:BADGE_API_URL}"
+    assert SECRET not in repr(plan)
 
 
 def test_an_unset_variable_is_an_error_naming_the_key(tmp_path: Path) -> None:
