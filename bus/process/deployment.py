@@ -14,13 +14,14 @@ Example::
     name = "deaths"
     kind = "sql"
     poll_interval_s = 2
-    config = { url = "sqlite+aiosqlite:///registrar.db", table = "deaths", key_column = "id" }
+    config = { url = "sqlite+aiosqlite:///${env:DATA_DIR}/registrar.db", source = { ... } }
 
     [sources.mapping]
     contract = "uk.gov.gro.death-registered.v1"
     key = "{id}"
     identity = "deaths/{id}"
     fields = { registration_district = "district", entry_number = { from = "no", type = "int" } }
+    function = "registrar.mapping:death"   # fills the contract's other required fields
 
     [[sinks]]
     name = "dvla-licences"
