@@ -306,6 +306,34 @@ def test_a_misspelt_target_field_is_an_error_with_a_suggestion(tmp_path: Path) -
     assert "did you mean 'registration_district'?" in line
 
 
+def test_validate_on_the_command_line_catches_a_mapping_typo(tmp_path: Path) -> None:
+    """`govbus validate` says ok for the right mapping, and exits 1 with the fix for a typo."""
+    with_sql = (
+        GOOD.replace('kind = "table"', 'kind = "sql"')
+        .replace('kind = "outbox"', 'kind = "sql"')
+        .replace(
+            'config = { table = "deaths" }',
+            'config = { url = "sqlite+aiosqlite:///r.db", '
+            'source = { table = "d", key_column = "id" } }',
+        )
+        .replace(
+            'config = { table = "outbox" }',
+            'config = { url = "sqlite+aiosqlite:///o.db", '
+            'sink = { table = "o", columns = { n = "n" } } }',
+        )
+    )
+    path = tmp_path / "deployment.toml"
+    path.write_text(with_sql)
+    right = CliRunner().invoke(app, ["validate", str(path)])
+    assert right.exit_code == 0, right.output
+    path.write_text(with_sql.replace('place_of_death = "place"', 'place_of_deth = "place"'))
+    done = CliRunner().invoke(app, ["validate", str(path)])
+    assert done.exit_code == 1
+    (line,) = done.output.strip().splitlines()
+    assert "sources[0].mapping.fields.place_of_deth: " in line
+    assert "did you mean 'place_of_death' or 'date_of_death'?" in line
+
+
 def test_a_misspelt_nested_target_suggests_the_full_dotted_path(tmp_path: Path) -> None:
     """A typo inside a nested model is found at its level and suggested as a dotted path."""
     with pytest.raises(ConfigError) as caught:
