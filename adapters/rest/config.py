@@ -2,8 +2,8 @@
 
 The connection settings (base URL, authentication, timeouts, size limit) are shared; the
 ``poll`` section makes the adapter a source, the ``call`` section a sink. Secrets are
-``SecretStr`` config values: the deployment loader fills them (from a file or an environment
-variable it names), so nothing here reads the environment.
+``SecretStr`` config values, given in a deployment file by reference (``${file:/run/secrets/x}``
+or ``${env:NAME}``) and resolved by the deployment loader, so nothing here reads the environment.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ class RestCall(BaseModel):
 class RestConfig(BaseModel):
     """One HTTP API: polled for records (``poll``) and/or called with events (``call``)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # The input holds the secret: validation errors must not repeat it.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     base_url: AnyHttpUrl = Field(description='Base URL of the API, e.g. "https://ct.example".')
     auth_header: str = Field(

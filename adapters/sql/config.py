@@ -3,7 +3,8 @@
 Every identifier (table, column) is checked here, once, against a plain-identifier pattern, and
 is later quoted by SQLAlchemy; values only ever travel as bound parameters. A custom ``query``
 must be one SELECT (or WITH ... SELECT) statement: it is run as a sub-query, inside a read-only
-transaction, so a query that tried to write would fail in the database as well.
+transaction, so a query that tried to write would fail in the database as well. The database URL
+is a secret (it may carry a password): its text shows the password as ``***``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _FIELD_PATH = re.compile(r"(\$(id|source|type|time|subject)|[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*)")
@@ -54,6 +57,16 @@ def field_path(value: str) -> str:
             "or one of $id, $source, $type, $time, $subject"
         )
     return value
+
+
+class DatabaseUrl(SecretStr):
+    """A SQLAlchemy URL kept out of logs and errors: shown with its password as ``***``."""
+
+    def _display(self) -> str:
+        try:
+            return make_url(self.get_secret_value()).render_as_string(hide_password=True)
+        except (ArgumentError, ValueError):
+            return "**********"
 
 
 Identifier = Annotated[str, AfterValidator(identifier)]
@@ -154,11 +167,13 @@ class SqlSinkConfig(BaseModel):
 class SqlConfig(BaseModel):
     """A SQL database reached through SQLAlchemy's asyncio engine (SQLite or PostgreSQL)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # The input holds the URL, password and all: validation errors must not repeat it.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
-    url: str = Field(
+    url: DatabaseUrl = Field(
         description="SQLAlchemy URL with an asyncio driver: sqlite+aiosqlite:///path/to.db or "
-        "postgresql+asyncpg://user:password@host:5432/database."
+        "postgresql+asyncpg://user:password@host:5432/database; a secret, shown with the "
+        "password masked. Give the password with a reference, e.g. ${file:/run/secrets/db}."
     )
     connect_timeout_s: float = Field(
         10.0, gt=0, le=300, description="How long to wait for a connection before giving up."
@@ -168,10 +183,15 @@ class SqlConfig(BaseModel):
 
     @model_validator(mode="after")
     def _driver(self) -> SqlConfig:
-        scheme = self.url.split("://", 1)[0]
+        url = self.url.get_secret_value()
+        scheme = url.split("://", 1)[0] if "://" in url else ""
         if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
             raise ValueError(
                 f"url scheme {scheme[:40]!r} is not supported; use sqlite+aiosqlite or "
                 "postgresql+asyncpg"
             )
+        try:
+            make_url(url)
+        except (ArgumentError, ValueError):
+            raise ValueError("url is not a valid SQLAlchemy URL") from None
         return self

@@ -44,7 +44,9 @@ class SqlSink:
     async def open(self) -> None:
         """Connect and check the table has the mapped columns; NotConnected if unreachable."""
         engine = create_engine(
-            self._config.url, connect_timeout_s=self._config.connect_timeout_s, read_only=False
+            self._config.url.get_secret_value(),
+            connect_timeout_s=self._config.connect_timeout_s,
+            read_only=False,
         )
         if engine.dialect.name not in _DIALECTS:
             await engine.dispose()

@@ -51,7 +51,9 @@ class SqlSource:
     async def open(self, resume_from: Mapping[Partition, Offset]) -> None:
         """Connect and check the source can be selected; resume after the stored watermark."""
         self._engine = create_engine(
-            self._config.url, connect_timeout_s=self._config.connect_timeout_s, read_only=True
+            self._config.url.get_secret_value(),
+            connect_timeout_s=self._config.connect_timeout_s,
+            read_only=True,
         )
         stored = resume_from.get(self.partition)
         self._after = dict(stored) if stored else None

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 class WebhookConfig(BaseModel):
     """Where the receiver listens and what a sender must prove."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # The input holds the secret: validation errors must not repeat it.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     host: str = Field(
         "127.0.0.1", description="Address to listen on; set it to reach senders off this host."

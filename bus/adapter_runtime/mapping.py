@@ -7,18 +7,23 @@ such as ``deceased_name.given_names``) takes a legacy field (renamed), a constan
 harder is a Python function named ``"package.module:function"`` that returns the event's data.
 The result is validated by the contract, so a bad value names the contract's field.
 
-A mapping failure rejects that record only (``MappingError``); the adapter carries on.
+A mapping failure rejects that record only (``MappingError``); the adapter carries on. Mistakes
+that would reject every record are found before the first one, by ``Mapper.check``: a target
+field the contract does not have (with the nearest names it does have), a target that is both a
+value and the parent of another, and a required contract field that nothing fills.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib
 import string
-from collections.abc import Callable, Mapping
+import types
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -131,6 +136,36 @@ class Mapper:
             for target, rule in config.fields.items()
         }
 
+    def check(self) -> list[str]:
+        """Every problem of the mapping against its contract, as ``fields.<target>: why``.
+
+        A target must name a field of the contract, with dotted paths only through nested
+        models; a misspelt one gets the closest names. A required field that no target fills
+        is reported unless a mapping function is given (it may fill anything).
+        """
+        targets = list(self._rules)
+        problems: list[str] = []
+        suggested: set[str] = set()
+        for target in targets:
+            problem, close = _target_problem(self.model, target)
+            if problem is not None:
+                problems.append(f"fields.{target}: {problem}")
+                suggested.update(close)
+        for target in targets:
+            child = next((t for t in targets if t.startswith(target + ".")), None)
+            if child is not None:
+                problems.append(
+                    f"fields.{target}: also filled field by field ({child!r}); map one or the other"
+                )
+        if self._function is None:
+            problems += [
+                f"fields.{path}: required by {_model_name(self.model)} but never filled; map it "
+                "(or fill it in a mapping function)"
+                for path in _unfilled(self.model, set(targets), "")
+                if path not in suggested  # already named as the fix of a misspelt target
+            ]
+        return problems
+
     def map(self, record: Mapping[str, Any]) -> Mapped:
         """Map one legacy record; raise ``MappingError`` naming the field that failed."""
         data: dict[str, Any] = {}
@@ -160,6 +195,62 @@ class Mapper:
             if self.config.subject
             else None,
         )
+
+
+def _model_name(model: type[BaseModel]) -> str:
+    contract = getattr(model, "contract", None)
+    return str(getattr(contract, "cloudevents_type", model.__name__))
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds (directly or as ``Model | None``), if it holds exactly one."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, types.UnionType):
+        models = [m for arg in get_args(annotation) if (m := _nested_model(arg)) is not None]
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+def _field_names(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's fields by the names a mapping gives them (the alias, where one is set)."""
+    return {info.alias or name: info for name, info in model.model_fields.items()}
+
+
+def _target_problem(model: type[BaseModel], target: str) -> tuple[str | None, list[str]]:
+    """Why ``target`` (a dotted path) names no field of ``model`` (``None`` when it does), and
+    the paths suggested instead."""
+    current: type[BaseModel] | None = model
+    parts = target.split(".")
+    for depth, part in enumerate(parts):
+        prefix = ".".join(parts[:depth])
+        if current is None:
+            return f"{prefix!r} is not an object with fields, so {target!r} cannot be filled", []
+        fields = _field_names(current)
+        if part not in fields:
+            message = f"{_model_name(current)} has no field {part!r}"
+            close = [
+                f"{prefix}.{name}" if prefix else name
+                for name in difflib.get_close_matches(part, fields, n=3, cutoff=0.6)
+            ]
+            if close:
+                message += f"; did you mean {' or '.join(repr(c) for c in close)}?"
+            return message, close
+        current = _nested_model(fields[part].annotation)
+    return None, []
+
+
+def _unfilled(model: type[BaseModel], targets: set[str], prefix: str) -> Iterator[str]:
+    """Dotted paths of required fields of ``model`` that no target fills."""
+    for name, info in _field_names(model).items():
+        path = f"{prefix}{name}"
+        if path in targets:
+            continue
+        nested = _nested_model(info.annotation)
+        if nested is not None and any(t.startswith(path + ".") for t in targets):
+            yield from _unfilled(nested, targets, path + ".")
+        elif info.is_required():
+            yield path
 
 
 def _value(rule: FieldRule, record: Mapping[str, Any], target: str) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -21,9 +22,12 @@ DeploymentFile = Annotated[Path, typer.Argument(help="A deployment file (TOML)."
 
 
 def validate(file: DeploymentFile) -> None:
-    """Check a deployment file without running it; every error names its key."""
+    """Check a deployment file without running it; every error names its key.
+
+    ``${env:NAME}`` and ``${file:/path}`` references are resolved as `govbus run` would.
+    """
     with fail_on_govbus_error():
-        plan = deployment.load(file)
+        plan = deployment.load(file, environ=os.environ)
     typer.echo(f"{file}: ok ({len(plan.sources)} source(s), {len(plan.sinks)} sink(s))")
 
 
@@ -35,7 +39,7 @@ def run(file: DeploymentFile) -> None:
     """
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     with fail_on_govbus_error():
-        plan = deployment.load(file)
+        plan = deployment.load(file, environ=os.environ)
         service = Service(plan.deployment.service.name, settings=load_settings())
         plan.build(service)
         asyncio.run(service.run())

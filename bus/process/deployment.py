@@ -1,7 +1,11 @@
 """Deployment files: which adapters and subscribers one govbus process runs.
 
 A deployment is a TOML file validated once, completely, before anything starts; every error
-names its key (``sources[0].config.table: Field required``). Example::
+names its key (``sources[0].config.table: Field required``). Any string value may hold
+``${env:NAME}`` and ``${file:/path}`` references (see ``bus.process.references``), resolved
+first; error messages show a reference, never the value it resolved to. A source's mapping is
+checked against its contract (``sources[0].mapping.fields.holder_nme: ... did you mean``).
+Example::
 
     [service]
     name = "gro-register-office"
@@ -10,28 +14,29 @@ names its key (``sources[0].config.table: Field required``). Example::
     name = "deaths"
     kind = "sql"
     poll_interval_s = 2
-    config = { url = "sqlite+aiosqlite:///registrar.db", table = "deaths", key_column = "id" }
+    config = { url = "sqlite+aiosqlite:///${env:DATA_DIR}/registrar.db", source = { ... } }
 
     [sources.mapping]
     contract = "uk.gov.gro.death-registered.v1"
     key = "{id}"
     identity = "deaths/{id}"
     fields = { registration_district = "district", entry_number = { from = "no", type = "int" } }
+    function = "registrar.mapping:death"   # fills the contract's other required fields
 
     [[sinks]]
     name = "dvla-licences"
-    kind = "fixed-width"
+    kind = "rest"
     contract = "uk.gov.gro.death-registered.v2"
-    config = { folder = "/srv/dvla/outbox" }
+    config = { base_url = "${env:DVLA_API}", secret = "${file:/run/secrets/dvla-token}", ... }
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -39,9 +44,11 @@ from bus.adapter_runtime.mapping import Mapper, MappingConfig
 from bus.adapter_runtime.plugins import AdapterKind, SinkContext, SourceContext, adapter_kinds
 from bus.foundation.errors import ConfigError, MappingError
 from bus.messaging.subscriber import RetryPolicy
+from bus.process import references
 from bus.process.service import Service
 from contracts import ContractError, Event, default_registry
 
+_Spec = TypeVar("_Spec", "SourceSpec", "SinkSpec")
 _NAME = r"^[a-z0-9][a-z0-9-]{0,62}$"
 MAX_FILE_BYTES = 1024 * 1024
 
@@ -122,9 +129,19 @@ class Plan:
     deployment: Deployment
     sources: tuple[PlannedSource, ...]
     sinks: tuple[PlannedSink, ...]
+    redact: Callable[[str], str] = field(default=str, repr=False)
 
     def build(self, service: Service) -> None:
-        """Create each adapter (no I/O yet) and add it to ``service``."""
+        """Create each adapter (no I/O yet) and add it to ``service``.
+
+        A ``ConfigError`` an adapter raises is re-raised with resolved references redacted.
+        """
+        try:
+            self._build(service)
+        except ConfigError as exc:
+            raise ConfigError(self.redact(str(exc))) from None
+
+    def _build(self, service: Service) -> None:
         for s in self.sources:
             assert s.kind.source is not None  # noqa: S101 - checked when planned
             source = s.kind.source(s.config, SourceContext(name=s.spec.name, mapper=s.mapper))
@@ -141,8 +158,17 @@ class Plan:
             service.add_sink(k.spec.name, sink, k.contract, retry=retry)
 
 
-def load(path: Path, *, kinds: Mapping[str, AdapterKind] | None = None) -> Plan:
-    """Read and validate a deployment file; raise ``ConfigError`` listing every problem."""
+def load(
+    path: Path,
+    *,
+    kinds: Mapping[str, AdapterKind] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Plan:
+    """Read, resolve and validate a deployment file; raise ``ConfigError`` listing every problem.
+
+    ``environ`` serves ``${env:...}`` references (none are set without it); relative
+    ``${file:...}`` paths are taken from the file's folder.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -155,15 +181,75 @@ def load(path: Path, *, kinds: Mapping[str, AdapterKind] | None = None) -> Plan:
         document = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return plan(document, kinds=adapter_kinds() if kinds is None else kinds, origin=str(path))
+    return plan(
+        document,
+        kinds=adapter_kinds() if kinds is None else kinds,
+        origin=str(path),
+        environ={} if environ is None else environ,
+        base_dir=path.parent,
+    )
 
 
-def plan(document: Mapping[str, Any], *, kinds: Mapping[str, AdapterKind], origin: str) -> Plan:
-    """Validate a parsed deployment document against the installed adapter kinds."""
+def plan(
+    document: Mapping[str, Any],
+    *,
+    kinds: Mapping[str, AdapterKind],
+    origin: str,
+    environ: Mapping[str, str],
+    base_dir: Path,
+) -> Plan:
+    """Resolve references in a parsed deployment document, then validate it against the kinds."""
+    resolution = references.resolve(document, environ=environ, base_dir=base_dir)
+    if resolution.problems:
+        raise ConfigError("\n".join(f"{origin}: {p}" for p in resolution.problems))
+    try:
+        validated = _validated(resolution.document, kinds)
+    except ConfigError as exc:
+        lines = [line.partition(": ") for line in str(exc).splitlines()]
+        raise ConfigError(
+            "\n".join(f"{origin}: {key}{sep}{resolution.redact(why)}" for key, sep, why in lines)
+        ) from None
+    return _as_written(document, *validated, redact=resolution.redact)
+
+
+def _as_written(
+    document: Mapping[str, Any],
+    deployment: Deployment,
+    sources: tuple[PlannedSource, ...],
+    sinks: tuple[PlannedSink, ...],
+    *,
+    redact: Callable[[str], str],
+) -> Plan:
+    """The plan with each spec's ``config`` as written, references unresolved.
+
+    The adapters get the validated, resolved config models; the specs keep what the file says,
+    so whoever prints or dumps the deployment shows ``${file:...}``, never the secret.
+    """
+
+    def written(spec: _Spec, section: str, index: int) -> _Spec:
+        return spec.model_copy(update={"config": document[section][index]["config"]})
+
+    # Planning succeeded, so every spec was planned, in the file's order.
+    planned_sources = tuple(
+        replace(s, spec=written(s.spec, "sources", i)) for i, s in enumerate(sources)
+    )
+    planned_sinks = tuple(replace(k, spec=written(k.spec, "sinks", i)) for i, k in enumerate(sinks))
+    shown = deployment.model_copy(
+        update={
+            "sources": [s.spec for s in planned_sources],
+            "sinks": [k.spec for k in planned_sinks],
+        }
+    )
+    return Plan(shown, planned_sources, planned_sinks, redact=redact)
+
+
+def _validated(
+    document: Any, kinds: Mapping[str, AdapterKind]
+) -> tuple[Deployment, tuple[PlannedSource, ...], tuple[PlannedSink, ...]]:
     try:
         deployment = Deployment.model_validate(document)
     except ValidationError as exc:
-        raise ConfigError("\n".join(f"{origin}: {p}" for p in _problems(exc, prefix=""))) from None
+        raise ConfigError("\n".join(_problems(exc, prefix=""))) from None
     problems: list[str] = []
     sources = [
         planned
@@ -176,8 +262,8 @@ def plan(document: Mapping[str, Any], *, kinds: Mapping[str, AdapterKind], origi
         if (planned_sink := _sink(spec, f"sinks[{i}]", kinds, problems)) is not None
     ]
     if problems:
-        raise ConfigError("\n".join(f"{origin}: {problem}" for problem in problems))
-    return Plan(deployment, tuple(sources), tuple(sinks))
+        raise ConfigError("\n".join(problems))
+    return deployment, tuple(sources), tuple(sinks)
 
 
 def _source(
@@ -188,6 +274,10 @@ def _source(
         mapper = Mapper(spec.mapping)
     except MappingError as exc:
         problems.append(f"{where}.mapping.{exc.field}: {exc}")
+        return None
+    mistakes = mapper.check()
+    problems += [f"{where}.mapping.{mistake}" for mistake in mistakes]
+    if mistakes:
         return None
     return PlannedSource(spec, *resolved, mapper) if resolved else None
 

@@ -1,11 +1,11 @@
 """Tell Us Once inside the Docker compose stack (``docker/compose.yaml``).
 
-``python -m examples.tell_us_once.compose_driver prepare OUT_DIR``
-    Runs once before the govbus services start: renders their deployment files into
-    ``OUT_DIR`` from the templates (``render_deployments``, values from ``TUO_*``), creates the
-    register office, library and DVLA databases and DVLA's inbox in ``TUO_DATA_DIR`` if missing,
-    and creates the scenario's topics on ``GOVBUS_KAFKA_BOOTSTRAP`` if missing (behind
-    ``GOVBUS_TOPIC_PREFIX`` when that is set, as the govbus processes then use them).
+``python -m examples.tell_us_once.compose_driver prepare``
+    Runs once before the govbus services start (which run the files in ``deployments/`` as they
+    are, with ``TUO_*`` in their environment): creates the register office, library and DVLA
+    databases and DVLA's inbox in ``TUO_DATA_DIR`` if missing, and creates the scenario's
+    topics on ``GOVBUS_KAFKA_BOOTSTRAP`` if missing (behind ``GOVBUS_TOPIC_PREFIX`` when that is
+    set, as the govbus processes then use them).
 ``python -m examples.tell_us_once.compose_driver demo [--deaths N] [--timeout S]``
     Registers N deaths and one change of address at the register office, runs DVLA's batch
     intake, and prints each arrival as read from the legacy systems themselves: the pensions
@@ -31,7 +31,7 @@ from bus.broker.topics import create_topics
 from examples.legacy.pensions.server import NS, PATH, SOAP_ENV
 from examples.tell_us_once import register_office
 from examples.tell_us_once.arrivals import Found, Notifications, Report
-from examples.tell_us_once.render_deployments import render_all, values_from_environment
+from examples.tell_us_once.deployment_files import check_environment
 from examples.tell_us_once.scenario import TOPICS
 
 _PAGE = 1000  # the most ListPaymentStops returns at once
@@ -100,10 +100,8 @@ class ComposeStack(Notifications):
         return "closed_on" in reply.json()
 
 
-def prepare(out_dir: Path) -> int:
-    filled = values_from_environment(os.environ)
-    for path in render_all(out_dir, filled):
-        print(f"wrote {path}")
+def prepare() -> int:
+    check_environment(os.environ)
     data_dir = Path(os.environ["TUO_DATA_DIR"])
     Notifications(data_dir).create_systems()
     print(f"register office, library and DVLA databases and DVLA's inbox are in {data_dir}")
@@ -118,7 +116,7 @@ def prepare(out_dir: Path) -> int:
 
 
 async def demo(deaths: int, timeout_s: float) -> bool:
-    values_from_environment(os.environ)  # names a missing variable before anything happens
+    check_environment(os.environ)  # names a missing variable before anything happens
     data_dir = Path(os.environ["TUO_DATA_DIR"])
     Notifications(data_dir).create_systems()
     stack = ComposeStack(
@@ -141,15 +139,14 @@ async def demo(deaths: int, timeout_s: float) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m examples.tell_us_once.compose_driver")
     commands = parser.add_subparsers(dest="command", required=True)
-    prepare_cmd = commands.add_parser("prepare", help="deployment files, databases, topics")
-    prepare_cmd.add_argument("out_dir", type=Path, help="folder for the deployment files")
+    commands.add_parser("prepare", help="databases, DVLA's inbox and topics")
     demo_cmd = commands.add_parser("demo", help="register deaths and watch them arrive")
     demo_cmd.add_argument("--deaths", type=int, default=20, help="deaths to register (20)")
     demo_cmd.add_argument("--timeout", type=float, default=120.0, help="seconds to wait (120)")
     args = parser.parse_args(argv)
     try:
         if args.command == "prepare":
-            return prepare(args.out_dir)
+            return prepare()
         if args.deaths < 1:
             parser.error("--deaths must be at least 1")
         return 0 if asyncio.run(demo(args.deaths, args.timeout)) else 1

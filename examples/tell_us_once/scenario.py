@@ -2,8 +2,9 @@
 
 ``TellUsOnce`` brings up the legacy systems (register office database, DWP pensions SOAP
 service, DVLA batch intake, council tax REST API, library database), one ``govbus run`` process
-per organisation configured by the files in ``deployments/``, and watches every system for what
-arrives. ``python -m examples.tell_us_once`` runs it with a summary; the tests drive it too.
+per organisation running its file in ``deployments/`` with the ``TUO_*`` variables pointing at
+these systems, and watches every system for what arrives. ``python -m examples.tell_us_once``
+runs it with a summary; the tests drive it too.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from examples.tell_us_once.arrivals import (
     Notifications,
     Report,
 )
-from examples.tell_us_once.render_deployments import ORGANISATIONS, render, values
+from examples.tell_us_once.deployment_files import ORGANISATIONS, deployment_file, environment
 
 # The topics the scenario's events travel on (each behind a topic prefix).
 TOPICS = tuple(model.contract.topic for model in (DeathRegisteredV2, AddressChangeNotifiedV1))
@@ -78,21 +79,27 @@ class TellUsOnce(Notifications):
 
     async def start_adapter(self, organisation: str) -> None:
         """Start (or restart) one organisation's ``govbus run`` and wait until it is ready."""
-        filled = values(
+        systems = environment(
             self.workdir,
             pensions_url=self.pensions.url.removesuffix("/pensions"),
             council_tax_url=self.council.base_url,
         )
-        deployment = self.workdir / f"{organisation}.toml"
-        deployment.write_text(render(organisation, filled))
-        env = os.environ | {
+        env = os.environ | systems
+        env |= {
             "GOVBUS_KAFKA_BOOTSTRAP": self.bootstrap,
             "GOVBUS_TOPIC_PREFIX": self.prefix,
             "GOVBUS_HEALTH_PORT": str(self.health_ports[organisation]),
         }
         log = (self.workdir / f"{organisation}.log").open("ab")
         self.processes[organisation] = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bus", "run", str(deployment), env=env, stdout=log, stderr=log
+            sys.executable,
+            "-m",
+            "bus",
+            "run",
+            str(deployment_file(organisation)),
+            env=env,
+            stdout=log,
+            stderr=log,
         )
         await self._ready(organisation)
 

@@ -25,7 +25,7 @@ from bus.testing.kafka import free_port, unique_topic
 from tests.unit.docker.test_compose import COMPOSE, GOVBUS_SERVICES, REPO, _command
 
 LEGACY = ("pensions", "council-tax")
-VOLUMES = ("/data", "/deployments")
+VOLUMES = ("/data",)
 
 
 class LocalStack:
@@ -148,5 +148,3 @@ def test_the_compose_services_run_tell_us_once_and_the_demo_can_run_again(
         assert done.stdout.count("<- death") == deaths * 4
         assert done.stdout.count("<- address") == 2
     assert codes == dict.fromkeys(codes, 0), codes
-    deployments = sorted(p.name for p in (tmp_path / "volumes" / "deployments").iterdir())
-    assert deployments == sorted(f"{name}.toml" for name in GOVBUS_SERVICES)

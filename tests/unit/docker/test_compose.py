@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import yaml
 from bus.broker.local.jars import KAFKA_VERSION
 from bus.broker.local.layout import HOST, SINGLE_NODE_PORT
 from bus.foundation.settings import Settings
-from examples.tell_us_once import render_deployments
+from examples.tell_us_once.deployment_files import DEPLOYMENTS, ENVIRONMENT, deployment_file
 
 COMPOSE = Path(__file__).parents[3] / "docker" / "compose.yaml"
 
@@ -137,47 +138,64 @@ def _health_url(service: dict[str, Any]) -> str:
 
 
 def test_each_organisation_runs_its_own_deployment_file_in_the_govbus_image() -> None:
-    """gro, dwp, dvla, council and library each run `govbus run /deployments/<org>.toml`."""
+    """gro, dwp, dvla, council and library each run their file from examples/, as committed."""
     services = _services()
     for name in GOVBUS_SERVICES:
-        assert _command(services[name]) == ["govbus", "run", f"/deployments/{name}.toml"]
+        path = f"examples/tell_us_once/deployments/{name}.toml"
+        assert _command(services[name]) == ["govbus", "run", path]
+        # Relative to the image's WORKDIR, where the Dockerfile copies the repository.
+        assert (REPO / path).is_file()
+        assert REPO / path == deployment_file(name)
         assert services[name]["build"]["dockerfile"] == "docker/Dockerfile"
         assert (COMPOSE.parent / services[name]["build"]["context"] / "docker/Dockerfile").is_file()
+    assert sorted(p.stem for p in DEPLOYMENTS.glob("*.toml")) == sorted(GOVBUS_SERVICES)
 
 
-def test_every_deployment_file_the_stack_runs_passes_govbus_validate(tmp_path: Path) -> None:
-    """The templates filled with prepare's environment are deployments `govbus validate` accepts."""
+def _referenced_variables(name: str) -> set[str]:
+    """The environment variables a deployment file reads through ``${env:...}``."""
+    return set(re.findall(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}", deployment_file(name).read_text()))
+
+
+def test_every_deployment_file_the_stack_runs_passes_govbus_validate() -> None:
+    """Each file, with its service's environment from compose.yaml, passes `govbus validate`."""
     services = _services()
-    prepare = services["prepare"]
-    assert _command(prepare)[-1] == "/deployments"
-    filled = render_deployments.values_from_environment(prepare["environment"])
-    assert filled["pensions_wsdl"] == "http://pensions:8081/pensions?wsdl"
-    written = render_deployments.render_all(tmp_path, filled)
-    mounted = {
-        name: [v.split(":")[1] for v in services[name].get("volumes", [])]
-        for name in GOVBUS_SERVICES
-    }
-    for path in written:
-        assert "/deployments" in mounted[path.stem], f"{path.stem} does not get its file"
+    assert "command" not in services["prepare"], "prepare writes no deployment files"
+    for name in GOVBUS_SERVICES:
+        own = {key: str(value) for key, value in services[name]["environment"].items()}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TUO_")} | own
+        path = deployment_file(name)
         checked = subprocess.run(
             [sys.executable, "-m", "bus", "validate", str(path)],
-            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert f"{path}: ok" in checked.stdout
-    assert sorted(p.stem for p in written) == sorted(GOVBUS_SERVICES)
+
+
+def test_each_service_gets_exactly_the_variables_its_deployment_file_reads() -> None:
+    """The `${env:TUO_...}` references of a file are set in its service, with prepare's values."""
+    services = _services()
+    prepare = services["prepare"]["environment"]
+    assert set(ENVIRONMENT) <= set(prepare)
+    for name in GOVBUS_SERVICES:
+        env = services[name]["environment"]
+        referenced = _referenced_variables(name)
+        assert referenced, f"{name} names none of its systems"
+        assert referenced == {key for key in env if key.startswith("TUO_")}, name
+        for variable in referenced:
+            assert env[variable] == prepare[variable], f"{name}: {variable}"
 
 
 def test_services_that_read_the_shared_databases_mount_the_data_volume() -> None:
-    """Whoever a deployment file sends to /data (gro, dvla, library) has /data mounted."""
+    """Whoever a deployment file sends to TUO_DATA_DIR (gro, dvla, library) has it mounted."""
     services = _services()
-    filled = render_deployments.values_from_environment(services["prepare"]["environment"])
     data_dir = services["prepare"]["environment"]["TUO_DATA_DIR"]
     for name in GOVBUS_SERVICES:
-        uses_data = data_dir in render_deployments.render(name, filled)
+        uses_data = "TUO_DATA_DIR" in _referenced_variables(name)
         mounts = {v.split(":")[1] for v in services[name].get("volumes", [])}
         assert uses_data == (data_dir in mounts), name
     assert f"tuo-data:{data_dir}" in services["demo"]["volumes"]
+    assert f"tuo-data:{data_dir}" in services["prepare"]["volumes"]
 
 
 def test_govbus_services_listen_for_probes_on_their_own_port_and_reach_kafka_inside() -> None:
@@ -226,7 +244,7 @@ def test_nothing_starts_before_what_it_depends_on_is_healthy_or_done() -> None:
                 assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
 
 
-def test_the_deployment_templates_point_at_services_of_the_stack() -> None:
+def test_the_tell_us_once_urls_point_at_services_of_the_stack() -> None:
     """The hosts in prepare's URLs and the broker address are compose services, ports included."""
     services = _services()
     env = services["prepare"]["environment"]

@@ -108,6 +108,24 @@ def test_only_asyncio_drivers_are_accepted() -> None:
         SqlConfig(url="postgresql://db/x")
 
 
+def test_the_database_password_is_masked_wherever_the_config_is_shown() -> None:
+    """repr, str and JSON of the config hide the password; the engine still gets the full URL."""
+    url = "postgresql+asyncpg://gro:pa55-w0rd-xyz@db.internal:5432/register"
+    config = SqlConfig(url=url, source=SqlSourceConfig(table="deaths", key_column="id"))
+    for shown in (repr(config), str(config), str(config.url), config.model_dump_json()):
+        assert "pa55-w0rd-xyz" not in shown
+    assert "postgresql+asyncpg://gro:***@db.internal:5432/register" in repr(config)
+    assert config.url.get_secret_value() == url
+
+
+def test_an_unparsable_url_is_refused_without_echoing_it() -> None:
+    """A URL SQLAlchemy cannot read is an error that does not repeat its text."""
+    with pytest.raises(ValidationError) as caught:
+        SqlConfig(url="postgresql+asyncpg://gro:s3cr3t@db:notaport/x")
+    assert "not a valid SQLAlchemy URL" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+
+
 def test_the_kind_is_installed_as_an_entry_point() -> None:
     """Deployments find the sql kind through the govbus.adapters entry points."""
     assert adapter_kinds()["sql"] is KIND
