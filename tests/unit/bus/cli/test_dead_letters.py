@@ -73,7 +73,7 @@ def test_a_hostile_raw_record_is_shown_escaped(raw: bytes, hidden: str) -> None:
     """Control characters, escapes and bidi overrides are shown as ``\\x..``, never sent."""
     shown = readable(_reject(raw, reason="bad\x1b]0;title\x07 row"))
     assert hidden not in shown
-    assert "\x1b" not in shown and "\u200b" not in shown and "\x07" not in shown
+    assert not any(c in shown for c in ("\x1b", "\u200b", "\x07"))
     assert "\\x1b]0;title\\x07" in shown
 
 
@@ -106,7 +106,7 @@ def test_a_subscriber_dead_letter_shows_its_origin_subscriber_stage_and_reason()
     assert letter.summary()["kind"] == "subscriber"
 
 
-@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", " =1"])
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", " =1"])
 def test_a_cell_a_spreadsheet_would_run_starts_with_a_quote(cell: str) -> None:
     """Formula triggers, also after leading spaces, are neutralised with a leading quote."""
     assert spreadsheet_cell(cell) == "'" + cell
