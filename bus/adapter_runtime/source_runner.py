@@ -26,14 +26,12 @@ from bus.adapter_runtime.source import Offset, Partition, Rejection, Source, Sou
 from bus.foundation import metrics
 from bus.foundation.errors import EndOfInput, NotConnected, PublishError
 from bus.messaging.codec import Codec, OutgoingRecord
-from bus.messaging.dead_letter import ERROR_CLASS, ERROR_MESSAGE, HEADER_PREFIX, STAGE, TIME
+from bus.messaging.dead_letter import ADAPTER, ERROR_CLASS, ERROR_MESSAGE, POSITION, STAGE, TIME
 from bus.messaging.envelope import event_id
 from bus.messaging.publisher import Publisher
 from bus.messaging.topic_names import TopicNames
 
 log = logging.getLogger(__name__)
-POSITION = HEADER_PREFIX + "position"
-ADAPTER = HEADER_PREFIX + "adapter"
 # Below the producer's default max_request_size (1 MiB), leaving room for headers.
 MAX_EVENT_BYTES = 1_000_000
 

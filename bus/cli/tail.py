@@ -2,7 +2,10 @@
 
 The consumer belongs to no consumer group: it reads every partition, commits nothing and takes
 no partition from a subscriber. A record that cannot be decoded is printed with the reason, and
-tailing goes on. ``--max`` and ``--timeout`` make it stop by itself.
+tailing goes on. A dead letter (on a ``.dlq`` topic) is printed as ``govbus dlq list`` prints it:
+where it came from, why, and for a source adapter's reject the raw record, escaped. The topic is
+named with or without ``GOVBUS_TOPIC_PREFIX``, as ``govbus run`` names it. ``--max`` and
+``--timeout`` make it stop by itself.
 """
 
 from __future__ import annotations
@@ -18,26 +21,18 @@ import typer
 from aiokafka import AIOKafkaConsumer
 
 from bus.cli.connection import assign_all, group_less_consumer, resolve_bootstrap, run_client
+from bus.cli.dead_letters import DeadLetter
+from bus.cli.dead_letters import readable as readable_dead_letter
 from bus.cli.output import load_settings
+from bus.cli.safe_text import printable
 from bus.foundation.errors import RejectedRecord
+from bus.messaging.dead_letter import is_dead_letter
 from bus.messaging.envelope import Envelope, from_kafka
+from bus.messaging.topic_names import TopicNames
 from contracts import ContractError, default_registry
 
 # A terminal is not the place for a megabyte of JSON; the rest is cut with a note.
 MAX_SHOWN_CHARS = 64 * 1024
-
-
-def printable(text: str) -> str:
-    """``text`` with control, bidi and other invisible characters escaped, except newlines.
-
-    Record contents are untrusted: an escape sequence in a header must not drive the terminal.
-    """
-    return "".join(c if c.isprintable() or c == "\n" else _escape(c) for c in text)
-
-
-def _escape(character: str) -> str:
-    code = ord(character)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def describe(record: Any) -> dict[str, Any]:
@@ -113,6 +108,27 @@ def readable(shown: dict[str, Any]) -> str:
     return printable("\n".join(lines))
 
 
+def dead_letter_shown(record: Any) -> dict[str, Any]:
+    """A dead letter as plain data: its place on the dead-letter topic and its summary."""
+    return {
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "timestamp": datetime.fromtimestamp(record.timestamp / 1000, UTC).isoformat(),
+        "dead_letter": DeadLetter.of(record).summary(),
+    }
+
+
+def shown_as(record: Any, *, as_json: bool) -> str:
+    """The line(s) ``govbus tail`` prints for ``record``: a dead letter, or an event."""
+    if is_dead_letter(list(record.headers)):
+        if as_json:
+            return json.dumps(dead_letter_shown(record), ensure_ascii=True)
+        return readable_dead_letter(DeadLetter.of(record))
+    shown = describe(record)
+    return json.dumps(shown, ensure_ascii=True) if as_json else readable(shown)
+
+
 async def _wait_and_assign(
     consumer: AIOKafkaConsumer, bootstrap: str, topic: str, from_beginning: bool
 ) -> None:
@@ -155,17 +171,20 @@ async def _tail(
                         for record in records:
                             if max_records is not None and printed >= max_records:
                                 break
-                            shown = describe(record)
-                            typer.echo(
-                                json.dumps(shown, ensure_ascii=True) if as_json else readable(shown)
-                            )
+                            typer.echo(shown_as(record, as_json=as_json))
                             printed += 1
     finally:
         await consumer.stop()
 
 
 def tail(
-    topic: Annotated[str, typer.Argument(help="The topic to read, e.g. gro.death-registered.v1.")],
+    topic: Annotated[
+        str,
+        typer.Argument(
+            help="The topic to read, e.g. gro.death-registered.v1 or its .dlq; "
+            "GOVBUS_TOPIC_PREFIX is added if missing."
+        ),
+    ],
     from_beginning: Annotated[
         bool, typer.Option("--from-beginning", help="Start at the oldest record, not the end.")
     ] = False,
@@ -180,11 +199,12 @@ def tail(
     ),
 ) -> None:
     """Print a topic's records as they arrive, without joining a consumer group."""
-    bootstrap = resolve_bootstrap(load_settings())
+    settings = load_settings()
+    bootstrap = resolve_bootstrap(settings)
     run_client(
         _tail(
             bootstrap,
-            topic,
+            TopicNames(settings.topic_prefix).named(topic),
             from_beginning=from_beginning,
             max_records=max_records,
             timeout_s=timeout_s,

@@ -63,6 +63,12 @@ CONSUMER_LAG = Gauge(
     "Records on the topic not yet committed by the group (sum over its assigned partitions).",
     ["group", "topic"],
 )
+DEAD_LETTERS_PRESENT = Gauge(
+    "govbus_dead_letters_present",
+    "Records kept on a dead-letter topic the process writes to (end minus beginning offset over "
+    "its partitions), read from Kafka, so it survives restarts.",
+    ["topic"],
+)
 
 ADAPTER_RECORDS_READ = Counter(
     "govbus_adapter_records_read_total",

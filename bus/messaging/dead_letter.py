@@ -4,6 +4,11 @@ The value, key and headers of the original record are copied unchanged; govbus a
 headers saying why (error class and message, the stage that failed, the original topic,
 partition and offset, the number of attempts, the time and the subscriber). A failed write
 raises ``DeadLetterWriteFailed``: the caller must stop without committing the record.
+
+Source adapters write a second kind, *source rejects*, to ``govbus.adapter.<adapter>.dlq``: the
+raw legacy record as the value, and headers naming the adapter, the record's position in the
+legacy system (``file deaths.csv line 12``), the stage, the error and the time. The two kinds
+share the header prefix; :func:`is_source_reject` tells them apart.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ ORIGINAL_OFFSET = HEADER_PREFIX + "offset"
 ATTEMPTS = HEADER_PREFIX + "attempts"
 TIME = HEADER_PREFIX + "time"
 SUBSCRIBER = HEADER_PREFIX + "subscriber"
+POSITION = HEADER_PREFIX + "position"  # source rejects: where the record is in the legacy system
+ADAPTER = HEADER_PREFIX + "adapter"  # source rejects: the adapter that rejected it
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -76,6 +83,20 @@ def reasons(headers: list[tuple[str, bytes]]) -> dict[str, str]:
         for name, value in headers
         if name.startswith(HEADER_PREFIX)
     }
+
+
+def is_dead_letter(headers: list[tuple[str, bytes]]) -> bool:
+    """Whether a record carries govbus's dead-letter headers (either kind)."""
+    return any(name.startswith(HEADER_PREFIX) for name, _ in headers)
+
+
+def is_source_reject(why: dict[str, str]) -> bool:
+    """Whether dead-letter reasons (from :func:`reasons`) are a source adapter's reject.
+
+    A source reject is a raw legacy record, not an event, so it can never be replayed onto an
+    event topic.
+    """
+    return "adapter" in why or "position" in why
 
 
 class DeadLetterWriter:

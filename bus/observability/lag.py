@@ -81,6 +81,23 @@ class LagProbe(StartStop):
             result[tp.topic] += max(0, ends[tp] - position)
         return result
 
+    async def records_present(self, topics: Collection[str]) -> dict[str, int]:
+        """Records Kafka keeps on each of ``topics``: end minus beginning offset, summed.
+
+        A topic Kafka does not know holds nothing yet and counts 0.
+        """
+        if self._admin is None or self._consumer is None:
+            raise RuntimeError("the lag probe has not been started")
+        result = dict.fromkeys(sorted(set(topics)), 0)
+        partitions = await self._partitions(sorted(result)) if result else []
+        if not partitions:
+            return result
+        ends = await self._consumer.end_offsets(partitions)
+        beginnings = await self._consumer.beginning_offsets(partitions)
+        for tp in partitions:
+            result[tp.topic] += max(0, ends[tp] - beginnings[tp])
+        return result
+
     async def _partitions(self, topics: list[str]) -> list[TopicPartition]:
         described = await self._admin.describe_topics(topics)
         return [

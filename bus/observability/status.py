@@ -6,7 +6,9 @@ publisher name) and turns them into a :class:`StatusSnapshot`. Event rates come 
 counters: the collector samples them every few seconds and keeps the samples of the last
 minute, so a rate is ``(count now - count a minute ago) / elapsed``, or since start-up when the
 process is younger than that. :class:`LastEvents` remembers the attributes (never the data) of
-the last event each CloudEvents source sent to a subscription.
+the last event each CloudEvents source sent to a subscription. The dead letters kept on each
+dead-letter topic the service writes to come from Kafka (``govbus_dead_letters_present``, kept
+up to date by ``bus.observability.dead_letter_depth``), so they survive a restart.
 """
 
 from __future__ import annotations
@@ -73,6 +75,15 @@ class DeadLetterStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class DeadLetterTopicStatus:
+    """A dead-letter topic the service writes to, whose it is, and the records Kafka keeps."""
+
+    topic: str
+    owners: tuple[str, ...]  # "subscription pensions.stop", "source adapter council-badges"
+    present: int | None  # None until first read from Kafka
+
+
+@dataclass(frozen=True, slots=True)
 class AdapterStatus:
     """A source adapter: whether its legacy system answers and what it read from it."""
 
@@ -108,6 +119,7 @@ class StatusSnapshot:
     lag: tuple[LagStatus, ...] = ()
     dead_letters: tuple[DeadLetterStatus, ...] = ()
     dlq_write_failures: Mapping[str, int] = field(default_factory=dict)
+    dead_letter_topics: tuple[DeadLetterTopicStatus, ...] = ()
     adapters: tuple[AdapterStatus, ...] = ()
     last_events: tuple[LastEvent, ...] = ()
 
@@ -199,6 +211,8 @@ class Watched:
     subscriptions: Sequence[tuple[str, str, Sequence[str]]]  # (name, group, topics)
     adapters: Sequence[str] = ()
     topic_for: Callable[[str, str], str | None] = lambda event_type, version: None
+    # (dead-letter topic, whose: "subscription <name>" or "source adapter <name>")
+    dead_letter_topics: Sequence[tuple[str, str]] = ()
 
 
 class StatusCollector:
@@ -266,6 +280,7 @@ class StatusCollector:
                 for labels, value in series.get("govbus_dlq_write_failures_total", [])
                 if labels.get("subscriber") in self._subscribers
             },
+            dead_letter_topics=self._dead_letter_topics(series),
             adapters=tuple(self._adapter(name, series) for name in self._watched.adapters),
             last_events=self._last_events.latest_first(),
         )
@@ -344,6 +359,21 @@ class StatusCollector:
                 per_s=rates.get(("published", event_type, version)),
             )
             for event_type, version in sorted(published.keys() | failures.keys())
+        )
+
+    def _dead_letter_topics(
+        self, series: dict[str, list[tuple[dict[str, str], float]]]
+    ) -> tuple[DeadLetterTopicStatus, ...]:
+        present = {
+            labels.get("topic"): int(value)
+            for labels, value in series.get("govbus_dead_letters_present", [])
+        }
+        owners: dict[str, list[str]] = {}
+        for topic, owner in self._watched.dead_letter_topics:
+            owners.setdefault(topic, []).append(owner)
+        return tuple(
+            DeadLetterTopicStatus(topic, tuple(whose), present.get(topic))
+            for topic, whose in owners.items()
         )
 
     def _adapter(

@@ -92,10 +92,24 @@ def render(snapshot: StatusSnapshot) -> str:
             [[lag.group, _codes([lag.topic]), lag.lag] for lag in snapshot.lag],
         ),
         _section(
-            "Dead letters",
+            "Dead-lettered since this process started",
             "dead-letters",
             ["Subscriber", "Event type", "Version", "Stage", "Records"],
             _dead_letters(snapshot),
+        ),
+        _section(
+            "Dead-letter topics",
+            "dead-letter-topics",
+            ["Topic", "Dead letters of", "Records kept (from Kafka)", "Inspect with"],
+            [
+                [
+                    _codes([d.topic]),
+                    _Markup("<br>".join(escape(owner) for owner in d.owners)),
+                    "not yet read" if d.present is None else d.present,
+                    _codes([f"govbus dlq list {d.topic}"]),
+                ]
+                for d in snapshot.dead_letter_topics
+            ],
         ),
         _section(
             "Source adapters",

@@ -12,7 +12,8 @@
 
 ``run()`` connects to Kafka, serves ``/metrics``, ``/healthz``, ``/readyz`` (ready once every
 subscription has its partitions) and an HTML status page at ``/``
-(``bus.observability.status_page``), keeps consumer lag up to date, and runs until ``stop()``
+(``bus.observability.status_page``), keeps consumer lag and the number of dead letters kept on
+its dead-letter topics up to date, and runs until ``stop()``
 is called or the process receives SIGTERM or SIGINT; then each subscriber finishes the record in
 hand and commits. A subscriber that stops with a fatal error (a lost dead letter) stops the
 service, and ``run()`` raises that error.
@@ -39,6 +40,7 @@ from bus.messaging.codec import Codec
 from bus.messaging.publisher import SAFE_PRODUCER, Publisher
 from bus.messaging.subscriber import Delivery, Handler, RetryPolicy, Subscriber, Subscription
 from bus.messaging.topic_names import TopicNames
+from bus.observability.dead_letter_depth import DeadLetterDepth
 from bus.observability.health import HealthServer, Readiness
 from bus.observability.lag import LagMonitor
 from bus.observability.status import LastEvents, StatusCollector, Watched
@@ -161,6 +163,11 @@ class Service:
             )
             for s in subscribers
         ]
+        depth = DeadLetterDepth(
+            options,
+            [topic for topic, _ in self._dead_letter_topics(subscribers)],
+            interval_s=self._lag_interval_s,
+        )
         tasks: list[asyncio.Task[None]] = []
         offsets: OffsetStore | None = None
         dead_letters: AIOKafkaProducer | None = None
@@ -188,6 +195,7 @@ class Service:
             tasks += [asyncio.create_task(self._run_source(r), name=r.adapter) for r in runners]
             for monitor in monitors:
                 await monitor.start()
+            await depth.start()
             self._started.set()
             stop = asyncio.create_task(self._stop.wait())
             await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -209,6 +217,7 @@ class Service:
                     await offsets.close()
             for monitor in monitors:
                 await monitor.stop()
+            await depth.stop()
             if self.publisher is not None:
                 await self.publisher.close()
             sampling.cancel()
@@ -259,10 +268,22 @@ class Service:
             ],
             adapters=[entry.name for entry in self._sources],
             topic_for=topic_for,
+            dead_letter_topics=self._dead_letter_topics(subscribers),
         )
         return StatusCollector(
             self.name, watched, readiness=self.readiness, last_events=self._last_events
         )
+
+    def _dead_letter_topics(self, subscribers: list[Subscriber[Any]]) -> list[tuple[str, str]]:
+        """Each dead-letter topic this service writes to, with whose dead letters it holds."""
+        return [
+            (self.names.dead_letters(topic), f"subscription {s.subscription.name}")
+            for s in subscribers
+            for topic in s.topics
+        ] + [
+            (self.names.adapter_dead_letters(entry.name), f"source adapter {entry.name}")
+            for entry in self._sources
+        ]
 
     def _subscriber(
         self, subscription: Subscription[Any], bootstrap: str, options: dict[str, Any]

@@ -1,14 +1,28 @@
-"""`govbus dlq list | replay`: dead letters shown with their reasons and sent back byte for byte."""
+"""`govbus dlq list | export | replay`: dead letters shown with their reasons and sent back.
+
+Source rejects come from a real CSV drop folder read by the CSV source adapter; subscriber dead
+letters carry the headers a subscriber writes.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from adapters.files import csv_source
+from bus.adapter_runtime.mapping import Mapper
+from bus.adapter_runtime.plugins import SourceContext
 from bus.foundation.errors import ContractViolation
+from bus.messaging.codec import Codec
 from bus.messaging.dead_letter import Failure, dead_letter_headers
-from bus.messaging.topic_names import dlq_topic
+from bus.messaging.topic_names import TopicNames, dlq_topic
+from bus.testing.adapters import running_source
+from bus.testing.kafka import topic_size, unique_topic
+from tests.integration.adapters.files.folders import csv_bytes, csv_config, drop, mapping, row
 from tests.integration.bus.govbus_cli import govbus, read_all
 
 ORIGINAL_HEADERS = [
@@ -140,3 +154,171 @@ async def test_dead_letters_from_the_dlq_are_read_even_with_a_hostile_reason(
     assert "\x1b" not in done.stdout
     assert "stage     contract" in done.stdout
     assert "ContractViolation: bad \\x1b[31mred" in done.stdout
+
+
+HOSTILE_NAME = '=HYPERLINK("http://evil.example")\x1b[2J\u202e'
+
+
+def _drop_export(inbox: Path) -> None:
+    """Drop a CSV export whose lines 3 (a bad date) and 5 (hostile and undated) are bad."""
+    rows = [row(1), row(2) | {"cancelled_on": "31/02/2025"}, row(3)]
+    rows += [row(4) | {"family_name": HOSTILE_NAME, "cancelled_on": "not a date"}, row(5), row(6)]
+    inbox.mkdir()
+    drop(inbox, "dvla-cancelled.csv", csv_bytes(rows))
+
+
+async def _csv_rejects(bootstrap: str, inbox: Path, prefix: str) -> str:
+    """Run the CSV source on a file of 4 good and 2 bad rows; return the adapter's DLQ topic."""
+    _drop_export(inbox)
+    config = csv_config(inbox, stop_when_empty=True)
+    source = csv_source(config, SourceContext(name="files", mapper=Mapper(mapping("csv"))))
+    codec = Codec(source="urn:govbus:test", topic_prefix=prefix)
+    async with running_source(
+        source, adapter="dvla-inbox", bootstrap=bootstrap, codec=codec,
+        offsets_topic=unique_topic("offsets"),
+    ) as running:  # fmt: skip
+        await running.task
+    dead_letters = TopicNames(prefix).adapter_dead_letters("dvla-inbox")
+    assert await topic_size(bootstrap, dead_letters) == 2
+    return dead_letters
+
+
+async def test_list_shows_each_source_reject_with_file_line_reason_and_raw_row(
+    kafka_bootstrap: str, topic: str, tmp_path: Path
+) -> None:
+    """A CSV source's rejects show adapter, file and line, stage, reason and the row, escaped."""
+    prefix = topic + "."
+    dead_letters = await _csv_rejects(kafka_bootstrap, tmp_path / "inbox", prefix)
+    done = govbus(
+        kafka_bootstrap, "dlq", "list", "govbus.adapter.dvla-inbox.dlq",
+        GOVBUS_TOPIC_PREFIX=prefix,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "?[None]@None" not in out
+    assert "--- file dvla-cancelled.csv line 3" in out
+    assert "--- file dvla-cancelled.csv line 5" in out
+    assert "adapter   dvla-inbox" in out
+    assert "stage     mapping" in out
+    assert "31/02/2025" in out
+    assert "record    ODUYA407191JE9AB,Joseph Emeka,Oduya,31/02/2025" in out
+    assert "\x1b" not in out
+    assert "\u202e" not in out
+    assert "\\x1b[2J\\u202e" in out
+    assert out.strip().endswith(f"2 dead letter(s) on {dead_letters}")
+    as_json = govbus(kafka_bootstrap, "dlq", "list", dead_letters, "--json")
+    letters = json.loads(as_json.stdout)
+    assert [(d["kind"], d["adapter"], d["position"]) for d in letters] == [
+        ("source_reject", "dvla-inbox", "file dvla-cancelled.csv line 3"),
+        ("source_reject", "dvla-inbox", "file dvla-cancelled.csv line 5"),
+    ]
+    assert all(d["error_message"] and d["stage"] == "mapping" for d in letters)
+
+
+async def test_export_csv_gives_a_clerk_one_safe_row_per_reject(
+    kafka_bootstrap: str, topic: str, tmp_path: Path
+) -> None:
+    """Position, reason, stage and raw row per reject; formula cells cannot run when opened."""
+    prefix = topic + "."
+    await _csv_rejects(kafka_bootstrap, tmp_path / "inbox", prefix)
+    out = tmp_path / "rejects.csv"
+    done = govbus(
+        kafka_bootstrap, "dlq", "export", "govbus.adapter.dvla-inbox", "--csv", "--out", str(out),
+        GOVBUS_TOPIC_PREFIX=prefix,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "exported 2 dead letter(s)" in done.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [r["position"] for r in rows] == [
+        "file dvla-cancelled.csv line 3",
+        "file dvla-cancelled.csv line 5",
+    ]
+    assert all(r["stage"] == "mapping" and r["reason"] for r in rows)
+    assert (
+        rows[0]["record"] == "ODUYA407191JE9AB,Joseph Emeka,Oduya,31/02/2025,death-of-holder,TUO-2"
+    )
+    hostile = rows[1]["record"]
+    assert "\\x1b[2J" in hostile
+    assert "\x1b" not in hostile
+    cells = [cell for r in rows for cell in r.values()]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+    without_flag = govbus(kafka_bootstrap, "dlq", "export", "govbus.adapter.dvla-inbox.dlq")
+    assert without_flag.returncode == 2
+    assert "--csv" in without_flag.stderr
+
+
+async def test_replay_refuses_source_rejects_and_says_how_to_fix_and_redrop(
+    kafka_bootstrap: str, topic: str, tmp_path: Path
+) -> None:
+    """Raw legacy rows never go onto an event topic; the message names export and re-drop."""
+    prefix = topic + "."
+    dead_letters = await _csv_rejects(kafka_bootstrap, tmp_path / "inbox", prefix)
+    done = govbus(kafka_bootstrap, "dlq", "replay", dead_letters, GOVBUS_TOPIC_PREFIX=prefix)
+    assert done.returncode == 1
+    assert "cannot be replayed onto an event topic" in done.stderr
+    assert f"govbus dlq export {dead_letters} --csv" in done.stderr
+    assert "drop a new file" in done.stderr
+    assert done.stdout == ""
+
+
+async def test_a_second_replay_even_from_a_fresh_process_sends_nothing_twice(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    """Replays are recorded in Kafka: a rerun sends only dead letters written since."""
+    await _dead_letters(kafka_bootstrap, topic, [("ev-1", b"k1"), ("ev-2", b"k2")])
+    first = govbus(kafka_bootstrap, "dlq", "replay", topic)
+    assert first.stdout.strip() == f"replayed 2 dead letter(s) to {topic}", first.stderr
+    again = govbus(kafka_bootstrap, "dlq", "replay", topic)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == (
+        f"replayed 0 dead letter(s) to {topic} (2 replayed before, not sent again)"
+    )
+    await _dead_letters(kafka_bootstrap, topic, [("ev-3", b"k3")])
+    third = govbus(kafka_bootstrap, "dlq", "replay", topic)
+    assert third.stdout.strip().startswith(f"replayed 1 dead letter(s) to {topic}")
+    records = await read_all(kafka_bootstrap, topic, expected=4, timeout_s=3)
+    assert sorted(dict(r.headers)["ce_id"] for r in records) == [b"ev-1", b"ev-2", b"ev-3"]
+    listed = json.loads(govbus(kafka_bootstrap, "dlq", "list", topic, "--json").stdout)
+    assert [d["replayed"] for d in listed] == [True, True, True]
+
+
+async def test_dead_letters_replayed_by_id_are_not_sent_again_by_a_full_replay(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    """An --id replay is recorded too; the full replay after it sends only the others."""
+    await _dead_letters(kafka_bootstrap, topic, [("ev-1", b"k"), ("ev-2", b"k"), ("ev-3", b"k")])
+    picked = govbus(kafka_bootstrap, "dlq", "replay", topic, "--id", "ev-2")
+    assert picked.stdout.strip() == f"replayed 1 dead letter(s) to {topic}", picked.stderr
+    rest = govbus(kafka_bootstrap, "dlq", "replay", topic)
+    assert rest.stdout.strip() == (
+        f"replayed 2 dead letter(s) to {topic} (1 replayed before, not sent again)"
+    )
+    records = await read_all(kafka_bootstrap, topic, expected=4, timeout_s=3)
+    assert sorted(dict(r.headers)["ce_id"] for r in records) == [b"ev-1", b"ev-2", b"ev-3"]
+    forced = govbus(kafka_bootstrap, "dlq", "replay", topic, "--id", "ev-2", "--again")
+    assert forced.stdout.strip() == f"replayed 1 dead letter(s) to {topic}", forced.stderr
+
+
+async def test_dlq_commands_apply_the_topic_prefix_however_the_topic_is_named(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    """With GOVBUS_TOPIC_PREFIX, the bare, prefixed and .dlq names all read the same DLQ."""
+    prefix = topic + "."
+    events = prefix + "gro.death-registered.v1"
+    await _dead_letters(kafka_bootstrap, events, [("ev-1", b"k1")])
+    for given in (
+        "gro.death-registered.v1",
+        "gro.death-registered.v1.dlq",
+        events,
+        dlq_topic(events),
+    ):
+        done = govbus(kafka_bootstrap, "dlq", "list", given, GOVBUS_TOPIC_PREFIX=prefix)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().endswith(f"1 dead letter(s) on {dlq_topic(events)}"), given
+        assert ".dlq.dlq" not in done.stdout
+    replayed = govbus(
+        kafka_bootstrap, "dlq", "replay", "gro.death-registered.v1.dlq", GOVBUS_TOPIC_PREFIX=prefix
+    )
+    assert replayed.stdout.strip() == f"replayed 1 dead letter(s) to {events}", replayed.stderr
+    (record,) = await read_all(kafka_bootstrap, events, expected=1)
+    assert dict(record.headers)["ce_id"] == b"ev-1"

@@ -9,7 +9,9 @@ import sys
 from aiokafka import AIOKafkaProducer
 
 from bus.messaging.codec import Codec
+from bus.messaging.dead_letter import ADAPTER, ERROR_CLASS, ERROR_MESSAGE, POSITION, STAGE
 from bus.messaging.publisher import Publisher
+from bus.messaging.topic_names import TopicNames
 from contracts import default_registry
 from tests.integration.bus.govbus_cli import ROOT, environment, govbus
 
@@ -123,3 +125,46 @@ def test_tail_stops_by_itself_after_the_timeout(kafka_bootstrap: str, topic: str
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert f"waiting for topic {topic}" in done.stderr
+
+
+async def test_tail_on_a_dlq_prints_dead_letters_with_position_and_reason(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    """A source reject on a DLQ shows file, line, stage, reason and row, not a CloudEvents error."""
+    dead_letters = TopicNames(topic + ".").adapter_dead_letters("dvla-inbox")
+    headers = [
+        (ERROR_CLASS, b"MappingError"), (ERROR_MESSAGE, b"cancelled_on: 31/02/2025 is no date"),
+        (STAGE, b"mapping"), (POSITION, b"file dvla.csv line 3"), (ADAPTER, b"dvla-inbox"),
+    ]  # fmt: skip
+    await _produce_raw(kafka_bootstrap, dead_letters, b"ODUYA,\x1b[31m,31/02/2025\r\n", headers)
+    done = govbus(
+        kafka_bootstrap, "tail", "govbus.adapter.dvla-inbox.dlq", "--from-beginning", "--max", "1",
+        GOVBUS_TOPIC_PREFIX=topic + ".",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "ce_specversion is missing" not in done.stdout
+    assert "--- file dvla.csv line 3" in done.stdout
+    assert "stage     mapping" in done.stdout
+    assert "error     MappingError: cancelled_on: 31/02/2025 is no date" in done.stdout
+    assert "record    ODUYA,\\x1b[31m,31/02/2025" in done.stdout
+    assert "\x1b" not in done.stdout
+    as_json = govbus(
+        kafka_bootstrap, "tail", dead_letters, "--from-beginning", "--max", "1", "--json"
+    )
+    shown = json.loads(as_json.stdout)
+    assert shown["dead_letter"]["position"] == "file dvla.csv line 3"
+    assert shown["dead_letter"]["adapter"] == "dvla-inbox"
+
+
+async def test_tail_applies_the_topic_prefix_as_govbus_run_does(
+    kafka_bootstrap: str, topic: str
+) -> None:
+    """`tail gro.death-registered.v1` with GOVBUS_TOPIC_PREFIX reads the prefixed topic."""
+    prefix = topic + "."
+    event_id = await _publish_example(kafka_bootstrap, prefix + DEATH.contract.topic, key="DR-1")
+    done = govbus(
+        kafka_bootstrap, "tail", DEATH.contract.topic, "--from-beginning", "--max", "1", "--json",
+        "--timeout", "30", GOVBUS_TOPIC_PREFIX=prefix,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["id"] == event_id

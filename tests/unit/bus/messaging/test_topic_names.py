@@ -35,3 +35,40 @@ def test_the_codec_publishes_to_the_same_names() -> None:
     """The codec's topic for a contract is the one TopicNames gives."""
     codec = Codec(source="urn:test", topic_prefix="dev.")
     assert codec.topic_for(DeathRegisteredV1) == TopicNames("dev.").events(DeathRegisteredV1)
+
+
+def test_an_operator_names_a_dead_letter_topic_any_way_and_gets_one_dlq() -> None:
+    """Event topic or DLQ, with or without the prefix: one DLQ, never ``<topic>.dlq.dlq``."""
+    names = TopicNames("staging.")
+    meant = "staging.gro.death-registered.v1.dlq"
+    for given in (
+        "gro.death-registered.v1",
+        "gro.death-registered.v1.dlq",
+        "staging.gro.death-registered.v1",
+        "staging.gro.death-registered.v1.dlq",
+    ):
+        assert names.dead_letters_named(given) == meant, given
+    adapter = "staging.govbus.adapter.council-badges.dlq"
+    assert names.dead_letters_named("govbus.adapter.council-badges.dlq") == adapter
+    assert names.dead_letters_named("govbus.adapter.council-badges") == adapter
+
+
+def test_a_dead_letter_topic_says_whose_it_is() -> None:
+    """An adapter's DLQ names its adapter and no event topic; a subscriber's names its topic."""
+    names = TopicNames("staging.")
+    adapter_dlq = names.adapter_dead_letters("council-badges")
+    assert names.adapter_of(adapter_dlq) == "council-badges"
+    assert names.origin_of(adapter_dlq) is None
+    event_dlq = names.dead_letters("gro.death-registered.v1")
+    assert names.adapter_of(event_dlq) is None
+    assert names.origin_of(event_dlq) == "staging.gro.death-registered.v1"
+    assert names.adapter_of("staging.govbus.adapter..dlq") is None
+
+
+def test_each_dead_letter_topic_has_its_own_replay_group_under_the_prefix() -> None:
+    """The group recording replays carries the prefix once and differs per DLQ."""
+    names = TopicNames("staging.")
+    first = names.replay_group("staging.gro.death-registered.v1.dlq")
+    assert first == "staging.govbus.dlq-replayed.gro.death-registered.v1.dlq"
+    assert first != names.replay_group("staging.gro.death-registered.v2.dlq")
+    assert TopicNames().replay_group("a.b.v1.dlq") == "govbus.dlq-replayed.a.b.v1.dlq"

@@ -125,3 +125,28 @@ def test_the_snapshot_reads_only_this_services_series() -> None:
     assert [(p.topic, p.published) for p in snapshot.published] == [("t.v1", 5)]
     registrar, files = snapshot.adapters
     assert (registrar.legacy_up, files.legacy_up) == (False, None)
+
+
+def test_dead_letter_topics_show_what_kafka_keeps_not_what_this_process_wrote() -> None:
+    """Counts come from the gauge read off Kafka, per topic, with every owner listed."""
+    registry = CollectorRegistry()
+    present = Gauge("govbus_dead_letters_present", "p", ["topic"], registry=registry)
+    present.labels("a.v1.dlq").set(49)
+    present.labels("someone-elses.v1.dlq").set(7)
+    collector = StatusCollector(
+        "svc",
+        Watched(
+            subscriptions=[("mine", "mine", ["a.v1"])],
+            dead_letter_topics=[
+                ("a.v1.dlq", "subscription mine"),
+                ("a.v1.dlq", "subscription other"),
+                ("govbus.adapter.inbox.dlq", "source adapter inbox"),
+            ],
+        ),
+        readiness=Readiness(), last_events=LastEvents(), registry=registry,
+    )  # fmt: skip
+    topics = collector.snapshot().dead_letter_topics
+    assert [(t.topic, t.owners, t.present) for t in topics] == [
+        ("a.v1.dlq", ("subscription mine", "subscription other"), 49),
+        ("govbus.adapter.inbox.dlq", ("source adapter inbox",), None),
+    ]

@@ -8,7 +8,13 @@ from html.parser import HTMLParser
 import httpx
 
 from bus.observability.health import Condition, HealthServer, Readiness
-from bus.observability.status import AdapterStatus, LastEvent, StatusSnapshot, SubscriptionStatus
+from bus.observability.status import (
+    AdapterStatus,
+    DeadLetterTopicStatus,
+    LastEvent,
+    StatusSnapshot,
+    SubscriptionStatus,
+)
 from bus.observability.status_page import render
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -42,6 +48,7 @@ def _snapshot(text: str) -> StatusSnapshot:
         subscriptions=(SubscriptionStatus(text, text, (text,), handled=1),),
         adapters=(AdapterStatus(text, True, NOW - timedelta(seconds=30), 1, 1, 0),),
         last_events=(LastEvent(text, text, text, None, NOW, text),),
+        dead_letter_topics=(DeadLetterTopicStatus(text, (text,), 3),),
     )
 
 
@@ -91,3 +98,31 @@ async def test_without_a_page_root_is_not_found() -> None:
     async with HealthServer(Readiness()) as server, httpx.AsyncClient() as client:
         response = await client.get(f"http://127.0.0.1:{server.port}/")
     assert response.status_code == 404
+
+
+def test_each_dead_letter_topic_is_named_with_whose_it_is_and_what_kafka_keeps() -> None:
+    """Topic, owner, the count read from Kafka (or that it is not read yet) and the command."""
+    snapshot = StatusSnapshot(
+        service="council",
+        generated_at=NOW,
+        conditions=(),
+        dead_letter_topics=(
+            DeadLetterTopicStatus(
+                "gro.death-registered.v1.dlq",
+                ("subscription council.badges", "subscription council.libraries"),
+                49,
+            ),
+            DeadLetterTopicStatus(
+                "govbus.adapter.badges-inbox.dlq", ("source adapter badges-inbox",), None
+            ),
+        ),
+    )
+    text = " ".join(_parsed(render(snapshot)).text)
+    assert "Dead-letter topics" in text
+    assert "gro.death-registered.v1.dlq" in text
+    assert "subscription council.badges" in text
+    assert "subscription council.libraries" in text
+    assert "49" in text
+    assert "source adapter badges-inbox" in text
+    assert "not yet read" in text
+    assert "govbus dlq list govbus.adapter.badges-inbox.dlq" in text
