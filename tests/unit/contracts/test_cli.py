@@ -42,7 +42,9 @@ def test_list_prints_a_table_with_markings() -> None:
     result = runner.invoke(app, ["contracts", "list"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert lines[0].split() == ["TYPE", "TOPIC", "OWNER", "MARKING", "PERSONAL", "LICENCE"]
+    assert lines[0].split() == [
+        "TYPE", "TOPIC", "OWNER", "MARKING", "PERSONAL", "LICENCE", "UPCASTS", "PACKAGE"
+    ]  # fmt: skip
     assert len(lines) == 1 + len(default_registry)
     death = next(line for line in lines if line.startswith("uk.gov.gro.death-registered.v1 "))
     assert "OFFICIAL-SENSITIVE" in death
