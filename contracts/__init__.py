@@ -18,6 +18,7 @@ from contracts.base import (
 from contracts.errors import (
     ContractDefinitionError,
     ContractError,
+    ContractPackageError,
     ContractValidationError,
     DowncastError,
     DuplicateContractError,
@@ -38,6 +39,7 @@ __all__ = [
     "ContractError",
     "ContractInfo",
     "ContractModel",
+    "ContractPackageError",
     "ContractValidationError",
     "DowncastError",
     "DuplicateContractError",

@@ -171,7 +171,7 @@ def test_export_returns_written_paths_and_prunes_stale_documents(tmp_path: Path)
     stale.write_text("{}")
     unrelated = tmp_path / "README.md"
     unrelated.write_text("kept")
-    written = export_to(tmp_path)
+    written = export_to(tmp_path, registry=builtin_registry())
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(DOCUMENTS)
     assert not stale.exists()
     assert unrelated.read_text() == "kept"
