@@ -1,7 +1,9 @@
 """govbus contracts: versioned event models, their registry, upcasters and JSON Schema export.
 
 Depends only on pydantic. Importing this package registers the starter catalogue in
-`default_registry` and its upcasters in `default_upcasters`.
+`default_registry` and its upcasters in `default_upcasters`. Contracts kept in other installed
+packages are registered by `contracts.packages.load_contract_packages()`, which every `govbus`
+command calls at start-up.
 """
 
 # Importing the catalogue registers its contracts and upcasters in the defaults.
@@ -18,6 +20,7 @@ from contracts.base import (
 from contracts.errors import (
     ContractDefinitionError,
     ContractError,
+    ContractPackageError,
     ContractValidationError,
     DowncastError,
     DuplicateContractError,
@@ -38,6 +41,7 @@ __all__ = [
     "ContractError",
     "ContractInfo",
     "ContractModel",
+    "ContractPackageError",
     "ContractValidationError",
     "DowncastError",
     "DuplicateContractError",

@@ -51,6 +51,7 @@ events, "breaks new" = new consumers may reject old events, "new major" = receiv
     x-govbus handling_caveat changed (6)                new major        handling-caveat-changed
     x-govbus personal_data list changed (6)             new major        personal-data-changed
     x-govbus licence changed (6)                        new major        licence-changed
+    version N > 1 without an upcaster from N-1 (7)      breaks new       upcaster-missing
     $ref dangling or cyclic, malformed schema           unknown: fails   ref-unresolved,
                                                                          invalid-schema
     nesting deeper than 64, over 20 000 schemas         unknown: fails   schema-too-deep,
@@ -86,6 +87,9 @@ Where this differs from Confluent Schema Registry's JSON Schema checker, and why
    protective marking for the old values, and events already on the topic keep the old ones.
    Raising or lowering a marking, or changing which fields are personal data, needs the receivers
    to act, so it is a new major version. `owner_name` (a display name) may change freely.
+7. Registries check schemas only. govbus also checks the code: a new major version needs an
+   upcaster from the previous one (`check_upcasters`), so consumers that move to it still read
+   the events published in the old version while producers move over.
 
 Recursive and cyclic `$ref`s, which have overflowed the stack of registries' checkers
 (confluentinc/schema-registry#1549, #3779; Aiven-Open/karapace#1329), are compared once per pair
@@ -100,8 +104,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from contracts.base import Event
+from contracts.registry import Registry
 from contracts.schema_diff import Finding, SchemaDiff
 from contracts.schema_keywords import show
+from contracts.upcasting import Upcasters
 
 SCHEMA_SUFFIX: Final = ".schema.json"
 MAX_BASELINE_FILE_BYTES: Final = 8 * 1024 * 1024
@@ -251,6 +258,33 @@ def check_documents(
             violations.append(Violation(name, "", "contract-removed", detail))
             continue
         violations += compare_schemas(old, new, contract=name)
+    return _sorted(violations)
+
+
+def check_upcasters(
+    models: Iterable[type[Event]], registry: Registry, upcasters: Upcasters
+) -> list[Violation]:
+    """An `upcaster-missing` violation for each version N > 1 of `models` that has no upcaster
+    from version N-1, when N-1 is registered in `registry`.
+
+    Without that link a consumer of the new major version cannot read events still published
+    in the previous one, so moving consumers over would drop them.
+    """
+    violations = []
+    for model in models:
+        info = model.contract
+        previous = info.version - 1
+        if previous < 1 or (info.event_type, previous) not in registry:
+            continue
+        if not upcasters.has_step(info.event_type, previous):
+            detail = (
+                f"v{info.version} is a new major version but no upcaster converts"
+                f" v{previous} events to it; register one with"
+                f" @default_upcasters.register({registry.get(info.event_type, previous).__name__},"
+                f" {model.__name__})"
+            )
+            name = f"{info.event_type} v{info.version}"
+            violations.append(Violation(name, "", "upcaster-missing", detail))
     return _sorted(violations)
 
 

@@ -12,7 +12,8 @@ ContractError                      anything wrong with a contract or its data
 │   ├── MissingUpcasterError       a link N -> N+1 of the chain is not registered
 │   └── DowncastError              asked for an older version than the event has
 ├── SchemaDocumentError            exported schema documents cannot be written or read
-└── ExportFormatError              a document breaks the export format (also a ValueError)
+├── ExportFormatError              a document breaks the export format (also a ValueError)
+└── ContractPackageError           an installed contract package cannot be loaded or selected
 ```
 
 Every error carries its context as keyword-only attributes, and its message names the offending
@@ -136,3 +137,19 @@ class ExportFormatError(ContractError, ValueError):
         super().__init__(f"{where}: {message}")
         self.path = path
         self.field = field
+
+
+class ContractPackageError(ContractError):
+    """An installed contract package (a `govbus.contracts` entry point) failed to load.
+
+    `package` is the distribution's name and `entry_point` the entry point's `name = value`
+    line, when one is to blame; the message says what went wrong and names both.
+    """
+
+    def __init__(self, message: str, *, package: str, entry_point: str | None = None) -> None:
+        where = f"contract package {package!r}"
+        if entry_point is not None:
+            where += f" (entry point {entry_point})"
+        super().__init__(f"{where}: {message}")
+        self.package = package
+        self.entry_point = entry_point

@@ -13,7 +13,9 @@ with a clear reason instead of being normalised into something that happens to l
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from types import MappingProxyType
 from typing import Annotated, Final
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Strict
@@ -254,12 +256,37 @@ Usrn = Annotated[
 
 GSS_COUNTRY_LETTERS: Final = "EKLMNSW"
 GSS_PATTERN: Final = f"^{_letter_class(GSS_COUNTRY_LETTERS)}[0-9]{{8}}$"
-LOCAL_AUTHORITY_ENTITY_CODES: Final = ("E06", "E07", "E08", "E09", "W06", "S12", "N09")
-"""Entity codes of local authorities: English unitaries, districts, metropolitan districts and
-London boroughs; Welsh unitaries; Scottish council areas; Northern Ireland districts."""
-LOCAL_AUTHORITY_PATTERN: Final = "^(?:" + "|".join(LOCAL_AUTHORITY_ENTITY_CODES) + ")[0-9]{6}$"
+LOCAL_AUTHORITY_ENTITIES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "E06": "English unitary authority",
+        "E07": "English non-metropolitan district",
+        "E08": "English metropolitan district",
+        "E09": "London borough (or the City of London)",
+        "E10": "English county",
+        "E47": "English combined authority or combined county authority",
+        "W06": "Welsh unitary authority",
+        "S12": "Scottish council area",
+        "N09": "Northern Ireland local government district",
+    }
+)
+"""Entity codes of the ONS Register of Geographic Codes that name a local authority, with the
+kind each one is: every tier of council in the four nations, and the combined authorities that
+councils form and that publish in their own name. Metropolitan counties (E11) and regions (E12)
+have no council; wards, parishes and constituencies are parts of one."""
+LOCAL_AUTHORITY_ENTITY_CODES: Final = tuple(LOCAL_AUTHORITY_ENTITIES)
+LOCAL_AUTHORITY_DISTRICT_ENTITY_CODES: Final = ("E06", "E07", "E08", "E09", "W06", "S12", "N09")
+"""The entity codes of ONS's Local Authority Districts (LAD): the single-tier and lower-tier
+councils, each of which bills council tax and collects waste. Not counties or combined
+authorities."""
+
+
+def _entity_pattern(entity_codes: tuple[str, ...]) -> str:
+    return "^(?:" + "|".join(entity_codes) + ")[0-9]{6}$"
+
+
+LOCAL_AUTHORITY_PATTERN: Final = _entity_pattern(LOCAL_AUTHORITY_ENTITY_CODES)
+LOCAL_AUTHORITY_DISTRICT_PATTERN: Final = _entity_pattern(LOCAL_AUTHORITY_DISTRICT_ENTITY_CODES)
 _GSS: Final = re.compile(GSS_PATTERN)
-_LOCAL_AUTHORITY: Final = re.compile(LOCAL_AUTHORITY_PATTERN)
 
 
 @fast_path(strict_inner)
@@ -277,19 +304,40 @@ def normalise_gss_code(value: object) -> str:
     return code
 
 
-@fast_path(strict_inner)
-def normalise_local_authority_code(value: object) -> str:
-    """Return a local authority's GSS code, rejecting codes of other entities (wards, ...)."""
-    if type(value) is str and _LOCAL_AUTHORITY.fullmatch(value):
-        return value  # already canonical
-    code = normalise_gss_code(value)
-    if code[:3] not in LOCAL_AUTHORITY_ENTITY_CODES:
-        raise PydanticCustomError(
-            "local_authority_code",
-            f"GSS entity code {code[:3]!r} is not a local authority"
-            f" (allowed: {', '.join(LOCAL_AUTHORITY_ENTITY_CODES)})",
-        )
-    return code
+def _gss_code_of(entity_codes: tuple[str, ...], *, kind: str, what: str) -> Callable[[object], str]:
+    """A normaliser admitting GSS codes of `entity_codes` only; its error names what was given."""
+    canonical = re.compile(_entity_pattern(entity_codes))
+    allowed = ", ".join(entity_codes)
+
+    @fast_path(strict_inner)
+    def normalise(value: object) -> str:
+        if type(value) is str and canonical.fullmatch(value):
+            return value  # already canonical
+        code = normalise_gss_code(value)
+        entity = code[:3]
+        if entity not in entity_codes:
+            # Naming the kind that was given (a county, say) tells the sender what went wrong.
+            given = LOCAL_AUTHORITY_ENTITIES.get(entity)
+            found = f" ({given})" if given is not None else ""
+            raise PydanticCustomError(
+                kind, f"GSS entity code {entity!r}{found} is not {what} (allowed: {allowed})"
+            )
+        return code
+
+    return normalise
+
+
+normalise_local_authority_code: Final = _gss_code_of(
+    LOCAL_AUTHORITY_ENTITY_CODES, kind="local_authority_code", what="a local authority"
+)
+"""Return a local authority's GSS code, rejecting codes of other entities (wards, regions)."""
+
+normalise_local_authority_district_code: Final = _gss_code_of(
+    LOCAL_AUTHORITY_DISTRICT_ENTITY_CODES,
+    kind="local_authority_district_code",
+    what="a local authority district",
+)
+"""Return a Local Authority District's GSS code, rejecting counties and combined authorities."""
 
 
 GssCode = Annotated[
@@ -305,11 +353,26 @@ LocalAuthorityCode = Annotated[
         pattern=LOCAL_AUTHORITY_PATTERN,
         min_length=9,
         max_length=9,
-        description="ONS GSS code of a local authority, e.g. E06000001 (Hartlepool).",
+        description="ONS GSS code of a local authority, e.g. E10000016 (Kent County Council).",
     ),
     BeforeValidator(normalise_local_authority_code),
 ]
-"""The GSS code of a local authority (entity codes E06-E09, W06, S12, N09)."""
+"""The GSS code of any local authority: a council of any tier or a combined authority (entity
+codes E06-E10, E47, W06, S12, N09; see `LOCAL_AUTHORITY_ENTITIES`)."""
+
+LocalAuthorityDistrictCode = Annotated[
+    str,
+    Field(
+        pattern=LOCAL_AUTHORITY_DISTRICT_PATTERN,
+        min_length=9,
+        max_length=9,
+        description="ONS GSS code of a local authority district, e.g. E06000001 (Hartlepool).",
+    ),
+    BeforeValidator(normalise_local_authority_district_code),
+]
+"""The GSS code of a Local Authority District: a single-tier or lower-tier council that bills
+council tax and collects waste (E06-E09, W06, S12, N09); counties and combined authorities are
+refused. The contracts published before counties were admitted keep this type."""
 
 
 # --- ISO 8601 dates and times -----------------------------------------------------------------

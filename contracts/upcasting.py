@@ -76,6 +76,10 @@ class Upcasters:
         """Whether an upcaster from `event_type` v`from_version` to the next version exists."""
         return (event_type, from_version) in self._steps
 
+    def steps(self) -> frozenset[tuple[str, int]]:
+        """Every registered step as (event type, from version); each goes to the next version."""
+        return frozenset(self._steps)
+
     def upcast(self, event: Event, *, to_version: int) -> Event:
         """Convert `event` through the chain of upcasters to `to_version`.
 

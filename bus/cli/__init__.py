@@ -28,6 +28,14 @@ app.command("validate")(run_cli.validate)
 app.add_typer(run_cli.adapters_app, name="adapters")
 
 
+@app.callback()
+def _load_contract_packages(ctx: typer.Context) -> None:
+    """Load installed contract packages, so every command sees every organisation's contracts."""
+    # Starting or inspecting a broker needs no contracts: a broken package must not stop it.
+    if ctx.invoked_subcommand != "kafka":
+        contracts_cli.load_installed_contracts()
+
+
 def main() -> None:
     """Run the `govbus` program (the console script's entry point)."""
     app()

@@ -1,6 +1,9 @@
 """`govbus contracts ...`: list, export, check and publish the event contracts.
 
-Errors print one line to stderr and exit with status 1; no traceback reaches the user.
+Every command sees the contracts of every installed contract package (`govbus.contracts` entry
+points, govbus's own catalogue among them) and takes `--package NAME` to work on one package's
+contracts only, so an organisation exports, checks and catalogues its own contracts from its own
+repository. Errors print one line to stderr and exit with status 1; no traceback reaches the user.
 """
 
 from __future__ import annotations
@@ -12,10 +15,19 @@ from typing import Annotated, Any
 import typer
 
 import contracts
-from contracts import ContractError, Event, default_registry
+from contracts import ContractError, Event, Registry, default_registry, default_upcasters
 from contracts.asyncapi import build_asyncapi, dump_asyncapi
-from contracts.compatibility import BaselineError, check_baseline
+from contracts.compatibility import BaselineError, check_baseline, check_upcasters
 from contracts.export import current_documents, export_to
+from contracts.packages import (
+    BUILTIN_PACKAGE,
+    ContractPackage,
+    builtin_registry,
+    load_contract_packages,
+    normalise_name,
+    package_of,
+    select,
+)
 from contracts.site import render_catalogue
 
 app = typer.Typer(
@@ -24,14 +36,57 @@ app = typer.Typer(
 )
 
 
-def contract_summary(model: type[Event]) -> dict[str, Any]:
+PackageOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--package",
+        metavar="NAME",
+        help="Only the contracts of this installed contract package (its distribution name, "
+        f"e.g. {BUILTIN_PACKAGE}); repeat for several. Default: every installed contract.",
+    ),
+]
+
+
+def load_installed_contracts() -> list[ContractPackage]:
+    """Load every installed contract package, or exit with one line naming the broken one."""
+    try:
+        return load_contract_packages()
+    except ContractError as error:
+        raise _fail(error) from None
+
+
+def _selection(packages: list[str] | None) -> Registry:
+    """The contracts `--package` selects: every installed contract when none is given."""
+    if not packages:
+        return default_registry
+    try:
+        return select(load_installed_contracts(), packages)
+    except ContractError as error:
+        raise _fail(error) from None
+
+
+def _upcasts(model: type[Event]) -> tuple[int | None, int | None]:
+    """The versions `model`'s events are upcast to, and from, by a registered upcaster."""
+    info = model.contract
+    steps = default_upcasters.steps()
+    to = info.version + 1 if (info.event_type, info.version) in steps else None
+    from_ = info.version - 1 if (info.event_type, info.version - 1) in steps else None
+    return to, from_
+
+
+def contract_summary(
+    model: type[Event], packages: list[ContractPackage] | None = None
+) -> dict[str, Any]:
     """What `govbus contracts list --json` prints for one contract version.
 
     `type` is the CloudEvents type (what `govbus publish TYPE` accepts); `event_type` is the
-    reverse-DNS name without version.
+    reverse-DNS name without version; `package` the installed contract package that registered
+    it; `upcasts_to` / `upcasts_from` the next / previous major version an upcaster converts its
+    events to / from (null when there is none).
     """
     info = model.contract
     described = info.describe()
+    upcasts_to, upcasts_from = _upcasts(model)
     return {
         "type": info.cloudevents_type,
         "event_type": info.event_type,
@@ -45,6 +100,9 @@ def contract_summary(model: type[Event]) -> dict[str, Any]:
         "handling_caveat": info.handling_caveat,
         "personal_data": described["personal_data"],
         "licence": described["licence"],
+        "package": package_of(model, packages or []),
+        "upcasts_to": upcasts_to,
+        "upcasts_from": upcasts_from,
     }
 
 
@@ -55,7 +113,7 @@ def _marking(summary: dict[str, Any]) -> str:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    headers = ("TYPE", "TOPIC", "OWNER", "MARKING", "PERSONAL", "LICENCE")
+    headers = ("TYPE", "TOPIC", "OWNER", "MARKING", "PERSONAL", "LICENCE", "UPCASTS", "PACKAGE")
     cells = [
         (
             row["type"],
@@ -64,6 +122,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
             _marking(row),
             "yes" if row["personal_data"] else "no",
             row["licence"]["name"] if row["licence"] else "-",
+            f"v{row['version']} -> v{row['upcasts_to']}" if row["upcasts_to"] else "-",
+            row["package"] or "-",
         )
         for row in rows
     ]
@@ -92,9 +152,11 @@ def list_contracts(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON array instead of a table.")
     ] = False,
+    package: PackageOption = None,
 ) -> None:
-    """List every registered contract version with its topic, marking and licence."""
-    rows = [contract_summary(model) for model in default_registry]
+    """List every contract version with its topic, marking, licence, upcaster and package."""
+    installed = load_installed_contracts()
+    rows = [contract_summary(model, installed) for model in _selection(package)]
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
@@ -106,10 +168,16 @@ def export(
     directory: Annotated[
         Path, typer.Argument(help="Directory to write <event-type>/v<N>.*.json into.")
     ],
+    package: PackageOption = None,
 ) -> None:
-    """Write the JSON Schema and example of every contract version into DIRECTORY."""
+    """Write the JSON Schema and example of every selected contract version into DIRECTORY.
+
+    Documents of contracts no longer selected are deleted, so DIRECTORY mirrors the selection:
+    give each package its own directory.
+    """
+    registry = _selection(package)
     try:
-        written = export_to(directory)
+        written = export_to(directory, registry=registry)
     except ContractError as error:
         raise _fail(error) from None
     typer.echo(f"wrote {len(written)} documents to {directory}")
@@ -123,10 +191,12 @@ def asyncapi(
             metavar="OUT", help="File to write the JSON into; printed to stdout when omitted."
         ),
     ] = None,
+    package: PackageOption = None,
 ) -> None:
-    """Write the AsyncAPI 3.0 document, as JSON, of every registered contract version."""
+    """Write the AsyncAPI 3.0 document, as JSON, of every selected contract version."""
+    registry = _selection(package)
     try:
-        text = dump_asyncapi(build_asyncapi(current_documents()))
+        text = dump_asyncapi(build_asyncapi(current_documents(registry)))
         if out is None:
             typer.echo(text, nl=False)
             return
@@ -146,12 +216,19 @@ def catalogue(
             metavar="OUT_DIR", help="Directory to write the static site into (created if needed)."
         ),
     ],
+    package: PackageOption = None,
 ) -> None:
-    """Render the browsable catalogue site of every registered contract into OUT_DIR."""
+    """Render the browsable catalogue site of every selected contract into OUT_DIR.
+
+    Each contract's page shows which of its versions an upcaster converts to which.
+    """
     if out_dir.exists() and not out_dir.is_dir():
         raise _fail(f"{out_dir}: exists and is not a directory")
+    registry = _selection(package)
     try:
-        written = render_catalogue(current_documents(), out_dir)
+        written = render_catalogue(
+            current_documents(registry), out_dir, upcasts=default_upcasters.steps()
+        )
     except ContractError as error:
         raise _fail(error) from None
     except OSError as error:
@@ -160,33 +237,60 @@ def catalogue(
 
 
 COMMITTED_SCHEMAS = Path(contracts.__file__).parent / "schemas"
+"""govbus's own contract schemas as committed: the baseline of its built-in contracts."""
 
 
 @app.command("check")
 def check(
     baseline: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--baseline",
             help="A directory written by `govbus contracts export` from an earlier revision "
-            "(default: the committed contracts/schemas).",
+            "(default: govbus's committed contracts/schemas, for govbus's own contracts).",
         ),
-    ] = COMMITTED_SCHEMAS,
+    ] = None,
+    package: PackageOption = None,
 ) -> None:
-    """Check that every contract version stays FULL_TRANSITIVE compatible with the baseline.
+    """Check that contract versions stay FULL_TRANSITIVE compatible with the baseline.
 
-    Exits 1 and prints one line per violation (contract, field, rule, why) on a breaking change.
+    Without --package, the default baseline checks govbus's own contracts and a --baseline you
+    give checks every installed contract. A package other than govbus needs --baseline: the
+    directory where it commits its schemas. A major version N > 1 also needs an upcaster from
+    N-1. Exits 1 and prints one line per violation (contract, field, rule, why).
     """
+    others = [name for name in package or [] if normalise_name(name) != BUILTIN_PACKAGE]
+    if baseline is None and others:
+        raise _fail(
+            f"--baseline is needed with --package {others[0]}: give the directory where its "
+            f"schemas are committed (written by `govbus contracts export DIR --package "
+            f"{others[0]}`)"
+        )
+    if baseline is None:
+        baseline = COMMITTED_SCHEMAS
+        registry = _selection(package) if package else builtin_registry()
+        unchecked = sorted(
+            {p.name for p in load_installed_contracts() if p.name != BUILTIN_PACKAGE}
+        )
+        if unchecked and not package:
+            typer.echo(
+                f"note: checked govbus's own contracts only; check {', '.join(unchecked)} with "
+                "--package NAME --baseline DIR",
+                err=True,
+            )
+    else:
+        registry = _selection(package)
     try:
-        violations = check_baseline(baseline, current_documents())
+        violations = check_baseline(baseline, current_documents(registry))
     except (BaselineError, ContractError) as error:
         raise _fail(f"baseline {baseline}: {error}") from None
+    violations += check_upcasters(registry, default_registry, default_upcasters)
     if violations:
         for violation in violations:
             typer.echo(str(violation))
         typer.echo(
-            f"{len(violations)} breaking change(s): publish a new major version with an upcaster "
-            "instead",
+            f"{len(violations)} problem(s): a breaking change needs a new major version, and a "
+            "new major version needs an upcaster from the previous one",
             err=True,
         )
         raise typer.Exit(1)

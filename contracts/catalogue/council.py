@@ -18,7 +18,7 @@ from contracts.identifiers import (
     GssCode,
     IsoDate,
     IsoDateTime,
-    LocalAuthorityCode,
+    LocalAuthorityDistrictCode,
     NationalInsuranceNumber,
     NotFutureDate,
     Uprn,
@@ -60,7 +60,9 @@ class AddressChangeNotifiedV1(Event):
         },
     )
 
-    local_authority: LocalAuthorityCode = Field(description="GSS code of the notified council.")
+    local_authority: LocalAuthorityDistrictCode = Field(
+        description="GSS code of the notified council."
+    )
     notification_reference: Reference = Field(description="The council's case reference.")
     person: PersonName = Field(description="The resident who moved.")
     nino: NationalInsuranceNumber | None = Field(
@@ -109,7 +111,9 @@ class CouncilTaxAccountClosedV1(Event):
         },
     )
 
-    local_authority: LocalAuthorityCode = Field(description="GSS code of the billing council.")
+    local_authority: LocalAuthorityDistrictCode = Field(
+        description="GSS code of the billing council."
+    )
     account_reference: Reference = Field(description="Council tax account reference.")
     liable_person: PersonName = Field(description="The person liable on the account.")
     property_address: PostalAddress = Field(description="The property the account was for.")
@@ -152,7 +156,9 @@ class MissedBinCollectionReportedV1(Event):
         },
     )
 
-    local_authority: LocalAuthorityCode = Field(description="GSS code of the collecting council.")
+    local_authority: LocalAuthorityDistrictCode = Field(
+        description="GSS code of the collecting council."
+    )
     report_reference: Reference = Field(description="The council's report reference.")
     ward: GssCode | None = Field(default=None, description="GSS code of the electoral ward.")
     street_usrn: Usrn = Field(description="USRN of the street where collection was missed.")
@@ -200,7 +206,9 @@ class PlanningApplicationSubmittedV1(Event):
         },
     )
 
-    local_authority: LocalAuthorityCode = Field(description="GSS code of the planning authority.")
+    local_authority: LocalAuthorityDistrictCode = Field(
+        description="GSS code of the planning authority."
+    )
     application_reference: Reference = Field(description="The planning application reference.")
     application_type: ApplicationType = Field(description="Type of application.")
     proposal: Text = Field(description="Description of the proposed development.")

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from contracts.base import ContractInfo, ContractModel, Event, Owner
 from contracts.common import Line, PersonName, PostalAddress, Reference
-from contracts.identifiers import LocalAuthorityCode, NationalInsuranceNumber, NotFutureDate
+from contracts.identifiers import LocalAuthorityDistrictCode, NationalInsuranceNumber, NotFutureDate
 from contracts.registry import default_registry
 from contracts.upcasting import default_upcasters
 
@@ -39,7 +39,7 @@ class Registration(ContractModel):
     district: Line = Field(description="Registration district, e.g. Hartlepool.")
     entry_number: int = Field(ge=1, le=999_999, description="Entry number in the register.")
     registered_on: NotFutureDate = Field(description="Date the entry was registered.")
-    local_authority: LocalAuthorityCode = Field(
+    local_authority: LocalAuthorityDistrictCode = Field(
         description="GSS code of the local authority for the registration district."
     )
     tell_us_once_reference: Reference | None = Field(
@@ -91,7 +91,7 @@ class DeathRegisteredV1(Event):
     registration_district: Line = Field(description="Registration district.")
     entry_number: int = Field(ge=1, le=999_999, description="Entry number in the register.")
     registered_on: NotFutureDate = Field(description="Date the death was registered.")
-    local_authority: LocalAuthorityCode = Field(
+    local_authority: LocalAuthorityDistrictCode = Field(
         description="GSS code of the local authority for the registration district."
     )
     deceased_name: PersonName = Field(description="Name of the deceased.")

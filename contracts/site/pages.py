@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from itertools import groupby
 from typing import Any
 
@@ -11,10 +11,14 @@ from contracts.export_format import Contract, ContractVersion
 from contracts.site.fields import FieldRow, field_names, field_rows
 from contracts.site.layout import SITE_TITLE, esc, page
 
-__all__ = ["SCHEMA_DIR", "contract_page", "index_page", "page_name"]
+__all__ = ["SCHEMA_DIR", "Upcasts", "contract_page", "index_page", "page_name"]
 
 #: Folder of the site that holds copies of the published schema and example files.
 SCHEMA_DIR = "schemas"
+
+#: The registered upcasters as (event type, from version): each converts to the next version.
+Upcasts = Collection[tuple[str, int]]
+_UPCAST_ARROW = " \u2192 "
 
 
 def page_name(contract: Contract) -> str:
@@ -22,8 +26,11 @@ def page_name(contract: Contract) -> str:
     return f"{contract.event_type}.html"
 
 
-def index_page(contracts: list[Contract]) -> str:
-    """All contracts grouped by owner, with a search box that filters them as the reader types."""
+def index_page(contracts: list[Contract], upcasts: Upcasts = ()) -> str:
+    """All contracts grouped by owner, with a search box that filters them as the reader types.
+
+    Each entry lists its versions, joined by an arrow where an upcaster converts one to the next.
+    """
     owners = len({c.owner for c in contracts})
     parts = [
         f"<h1>{esc(SITE_TITLE)}</h1>",
@@ -43,18 +50,18 @@ def index_page(contracts: list[Contract]) -> str:
             f'<h2>{esc(members[0].owner_name)} <span class="owner-id">({esc(owner)})</span></h2>'
         )
         parts.append('<ul class="contract-list">')
-        parts.extend(_index_entry(contract) for contract in members)
+        parts.extend(_index_entry(contract, upcasts) for contract in members)
         parts.append("</ul></section>")
     return page(title=SITE_TITLE, body="\n".join(parts), scripts=("search.js",))
 
 
-def _index_entry(contract: Contract) -> str:
+def _index_entry(contract: Contract, upcasts: Upcasts) -> str:
     latest = contract.latest
     words = {contract.event_type, contract.owner, contract.owner_name}
     for version in contract.versions:
         words.update(field_names(version.schema))
     search = " ".join(sorted(words)).lower()
-    versions = ", ".join(f"v{v.version}" for v in contract.versions)
+    versions = _version_chain(contract, upcasts)
     return (
         f'<li class="contract" data-search="{esc(search)}">'
         f'<a class="contract-link" href="{esc(page_name(contract))}">{esc(contract.event_type)}</a>'
@@ -80,8 +87,42 @@ def _marking(version: ContractVersion) -> str:
     return version.classification
 
 
-def contract_page(contract: Contract) -> str:
-    """One event type: owner, handling, licence, and every version's fields, schema and example."""
+def _upcast_to(contract: Contract, version: ContractVersion, upcasts: Upcasts) -> int | None:
+    """The version an upcaster converts `version`'s events to, if it is published too."""
+    following = version.version + 1
+    published = any(v.version == following for v in contract.versions)
+    return following if published and (contract.event_type, version.version) in upcasts else None
+
+
+def _version_chain(contract: Contract, upcasts: Upcasts) -> str:
+    """The versions oldest first, `v1 → v2` where an upcaster links them and `v1, v2` if not."""
+    chain = f"v{contract.versions[0].version}"
+    for previous, version in zip(contract.versions, contract.versions[1:], strict=False):
+        linked = _upcast_to(contract, previous, upcasts) == version.version
+        chain += (_UPCAST_ARROW if linked else ", ") + f"v{version.version}"
+    return chain
+
+
+def _upcast_text(contract: Contract, version: ContractVersion, upcasts: Upcasts) -> str:
+    """What happens to `version`'s events for consumers of newer versions, in words."""
+    n = version.version
+    to = _upcast_to(contract, version, upcasts)
+    if to is not None:
+        return (
+            f"Events of version {n} are upcast to version {to}: consumers of version {to} "
+            f"also receive them."
+        )
+    if any(v.version > n for v in contract.versions):
+        return f"No upcaster from version {n}: consumers of newer versions do not receive them."
+    return "None: this is the latest version."
+
+
+def contract_page(contract: Contract, upcasts: Upcasts = ()) -> str:
+    """One event type: owner, handling, licence, and every version's fields, schema and example.
+
+    The summary shows the version chain (`v1 → v2` where an upcaster converts one to the next)
+    and each version says whether its events are upcast to the next.
+    """
     latest = contract.latest
     version_links = ", ".join(
         f'<a href="#v{v.version}">Version {v.version}</a>' for v in reversed(contract.versions)
@@ -97,9 +138,12 @@ def contract_page(contract: Contract) -> str:
         _row("Personal data", _personal_list(latest)),
         _row("Licence", _licence(latest)),
         _row("Versions", version_links),
+        _row("Upcasting", esc(_version_chain(contract, upcasts))),
         "</dl>",
     ]
-    parts.extend(_version_section(v) for v in reversed(contract.versions))
+    parts.extend(
+        _version_section(v, _upcast_text(contract, v, upcasts)) for v in reversed(contract.versions)
+    )
     return page(title=contract.event_type, body="\n".join(parts))
 
 
@@ -123,7 +167,7 @@ def _licence(version: ContractVersion) -> str:
     )
 
 
-def _version_section(version: ContractVersion) -> str:
+def _version_section(version: ContractVersion, upcast: str) -> str:
     n = version.version
     downloads = [
         f'<li><a href="{esc(_download(version.schema_path))}" download>'
@@ -150,6 +194,7 @@ def _version_section(version: ContractVersion) -> str:
             _row("Classification", esc(_marking(version))),
             _row("Personal data", _personal_list(version)),
             _row("Licence", _licence(version)),
+            _row("Upcast to a newer version", esc(upcast)),
             "</dl>",
             _field_table(version, field_rows(version.schema, version.personal_data)),
             f'<h3 id="v{n}-example">Example of version {n}</h3>',

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.export_format import read_contracts
-from contracts.site.pages import SCHEMA_DIR, contract_page, index_page, page_name
+from contracts.site.pages import SCHEMA_DIR, Upcasts, contract_page, index_page, page_name
 
 __all__ = ["STATIC_FILES", "render_catalogue"]
 
@@ -17,8 +17,13 @@ __all__ = ["STATIC_FILES", "render_catalogue"]
 STATIC_FILES = ("style.css", "search.js")
 
 
-def render_catalogue(documents: Mapping[str, Mapping[str, Any]], out_dir: Path) -> list[Path]:
+def render_catalogue(
+    documents: Mapping[str, Mapping[str, Any]], out_dir: Path, *, upcasts: Upcasts = ()
+) -> list[Path]:
     """Writes the catalogue site for `documents` into `out_dir` and returns the files written.
+
+    `upcasts` holds the registered upcasters as (event type, from version), e.g.
+    `default_upcasters.steps()`; the pages show which versions are upcast to which.
 
     The site is self-contained and uses relative links only, so `out_dir` can be published as it
     is (or opened from disk). It holds `index.html`, one `<event-type>.html` per contract, the
@@ -27,9 +32,9 @@ def render_catalogue(documents: Mapping[str, Mapping[str, Any]], out_dir: Path) 
     existing files of the same names are overwritten, other files in `out_dir` are left alone.
     """
     contracts = read_contracts(documents)
-    outputs: dict[str, str] = {"index.html": index_page(contracts)}
+    outputs: dict[str, str] = {"index.html": index_page(contracts, upcasts)}
     for contract in contracts:
-        outputs[page_name(contract)] = contract_page(contract)
+        outputs[page_name(contract)] = contract_page(contract, upcasts)
     static = resources.files("contracts.site").joinpath("static")
     for name in STATIC_FILES:
         outputs[name] = static.joinpath(name).read_text(encoding="utf-8")

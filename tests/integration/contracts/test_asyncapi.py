@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bus.cli import app
-from contracts import default_registry
 from contracts.asyncapi import build_asyncapi, dump_asyncapi
 from contracts.export_format import load_documents
+from contracts.packages import builtin_models
 
 ROOT = Path(__file__).parents[3]
 FIXTURES = ROOT / "tests" / "fixtures" / "contracts_export"
@@ -75,14 +75,14 @@ def test_catalogue_passes_the_official_parser(catalogue, tmp_path):
 def test_registered_catalogue_from_the_cli_passes_the_official_parser(tmp_path):
     """`govbus contracts asyncapi OUT` on the real catalogue writes a clean document of it all."""
     out = tmp_path / "asyncapi.json"
-    result = CliRunner().invoke(app, ["contracts", "asyncapi", str(out)])
+    result = CliRunner().invoke(app, ["contracts", "asyncapi", str(out), "--package", "govbus"])
     assert result.exit_code == 0, result.output
     _assert_clean(*_validate_file(out))
     written = json.loads(out.read_text(encoding="utf-8"))
     assert sorted(written["components"]["messages"]) == sorted(
-        model.contract.cloudevents_type for model in default_registry
+        model.contract.cloudevents_type for model in builtin_models()
     )
-    assert len(written["channels"]) == len(default_registry) == 9
+    assert len(written["channels"]) == len(builtin_models()) == 9
 
 
 def test_parser_fails_a_payload_reference_that_does_not_resolve(catalogue, tmp_path):

@@ -19,10 +19,12 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from contracts import default_registry
+from contracts import default_upcasters
 from contracts.export import current_documents
 from contracts.export_format import load_documents
+from contracts.packages import builtin_models, builtin_registry
 from contracts.site import render_catalogue
+from contracts.site.pages import Upcasts
 from tests.browser import headless_chromium
 
 ROOT = Path(__file__).parents[3]
@@ -47,9 +49,11 @@ def documents() -> dict[str, dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _served(documents: dict[str, dict[str, Any]], out: Path) -> Iterator[tuple[str, Path]]:
+def _served(
+    documents: dict[str, dict[str, Any]], out: Path, *, upcasts: Upcasts = ()
+) -> Iterator[tuple[str, Path]]:
     """Renders the site into `out` and serves it on 127.0.0.1 from a thread; yields (URL, out)."""
-    render_catalogue(documents, out)
+    render_catalogue(documents, out, upcasts=upcasts)
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -72,7 +76,9 @@ def site(documents, tmp_path_factory) -> Iterator[tuple[str, Path]]:
 @pytest.fixture(scope="module")
 def registered_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """The site of the real registered catalogue, served; yields (base URL, folder)."""
-    with _served(current_documents(), tmp_path_factory.mktemp("registered-site")) as served:
+    documents = current_documents(builtin_registry())
+    site = tmp_path_factory.mktemp("registered-site")
+    with _served(documents, site, upcasts=default_upcasters.steps()) as served:
         yield served
 
 
@@ -240,7 +246,7 @@ def test_registered_catalogue_index_lists_every_version_with_its_owner(browser, 
     shown = {}
     for entry in browser.find_elements(By.CSS_SELECTOR, "li.contract"):
         shown[entry.find_element(By.CSS_SELECTOR, "a.contract-link").text] = entry.text
-    registered = [model.contract for model in default_registry]
+    registered = [model.contract for model in builtin_models()]
     assert len(registered) == 9
     assert {info.owner.code for info in registered} == {"gro", "council", "dwp", "dvla"}
     assert set(shown) == {info.event_type for info in registered}
@@ -256,13 +262,14 @@ def test_registered_death_registered_page_shows_both_versions_and_handling(
     """The real death-registered page has v2 and v1, its marking and every personal field."""
     base, _ = registered_site
     versions = {
-        m.contract.version: m.contract for m in default_registry if m.contract.event_type == GRO
+        m.contract.version: m.contract for m in builtin_models() if m.contract.event_type == GRO
     }
     assert sorted(versions) == [1, 2]
     browser.get(base + f"{GRO}.html")
     assert _visible(browser, "section.version h2") == ["Version 2", "Version 1"]
     summary = browser.find_element(By.CSS_SELECTOR, "dl.summary").text
     assert f"Classification\n{versions[2].classification.value}" in summary
+    assert "Upcasting\nv1 \u2192 v2" in summary
     assert f"Handling caveat\n{versions[2].handling_caveat}" in summary
     for number, info in versions.items():
         assert info.personal_data

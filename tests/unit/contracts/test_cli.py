@@ -37,12 +37,26 @@ def test_list_json_describes_every_contract_version() -> None:
     assert bins["personal_data"] == []
 
 
+def test_list_json_says_which_versions_upcast_to_which_and_their_package() -> None:
+    """death-registered v1 upcasts to v2; each row names the package that registered it."""
+    result = runner.invoke(app, ["contracts", "list", "--json", "--package", "govbus"])
+    assert result.exit_code == 0, result.output
+    rows = {row["type"]: row for row in json.loads(result.stdout)}
+    v1, v2 = rows["uk.gov.gro.death-registered.v1"], rows["uk.gov.gro.death-registered.v2"]
+    assert (v1["upcasts_to"], v1["upcasts_from"]) == (2, None)
+    assert (v2["upcasts_to"], v2["upcasts_from"]) == (None, 1)
+    assert rows["uk.gov.gro.birth-registered.v1"]["upcasts_to"] is None
+    assert {row["package"] for row in rows.values()} == {"govbus"}
+
+
 def test_list_prints_a_table_with_markings() -> None:
     """The human listing has a header and one line per version, with the protective marking."""
     result = runner.invoke(app, ["contracts", "list"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
-    assert lines[0].split() == ["TYPE", "TOPIC", "OWNER", "MARKING", "PERSONAL", "LICENCE"]
+    assert lines[0].split() == [
+        "TYPE", "TOPIC", "OWNER", "MARKING", "PERSONAL", "LICENCE", "UPCASTS", "PACKAGE"
+    ]  # fmt: skip
     assert len(lines) == 1 + len(default_registry)
     death = next(line for line in lines if line.startswith("uk.gov.gro.death-registered.v1 "))
     assert "OFFICIAL-SENSITIVE" in death

@@ -14,6 +14,9 @@ from pydantic import TypeAdapter, ValidationError
 from contracts.common import Line, Reference
 from contracts.identifiers import (
     GSS_PATTERN,
+    LOCAL_AUTHORITY_DISTRICT_ENTITY_CODES,
+    LOCAL_AUTHORITY_DISTRICT_PATTERN,
+    LOCAL_AUTHORITY_ENTITY_CODES,
     LOCAL_AUTHORITY_PATTERN,
     NINO_PATTERN,
     POSTCODE_PATTERN,
@@ -21,6 +24,7 @@ from contracts.identifiers import (
     IsoDate,
     IsoDateTime,
     LocalAuthorityCode,
+    LocalAuthorityDistrictCode,
     NationalInsuranceNumber,
     NotFutureDate,
     Postcode,
@@ -35,6 +39,7 @@ UPRN = TypeAdapter(Uprn)
 USRN = TypeAdapter(Usrn)
 GSS = TypeAdapter(GssCode)
 LA = TypeAdapter(LocalAuthorityCode)
+LAD = TypeAdapter(LocalAuthorityDistrictCode)
 DATE = TypeAdapter(IsoDate)
 PAST = TypeAdapter(NotFutureDate)
 INSTANT = TypeAdapter(IsoDateTime)
@@ -242,21 +247,111 @@ def test_gss_code_rejects_wrong_shape(raw: str) -> None:
     assert "GSS code" in message
 
 
-@pytest.mark.parametrize(
-    "code",
-    ["E06000001", "E07000178", "E08000025", "E09000033", "W06000015", "S12000036", "N09000003"],
-)
-def test_local_authority_code_accepts_council_entities(code: str) -> None:
-    """Unitaries, districts, metropolitan districts, London boroughs, Welsh, Scottish, NI."""
+# One real authority of every kind the ONS Register of Geographic Codes gives a local authority
+# entity code, named in the test id so a failure says which kind of council was turned away.
+LOCAL_AUTHORITIES = [
+    pytest.param("E06000001", id="E06-unitary-Hartlepool"),
+    pytest.param("E06000053", id="E06-unitary-Isles-of-Scilly"),
+    pytest.param("E07000008", id="E07-district-Cambridge"),
+    pytest.param("E08000003", id="E08-metropolitan-district-Manchester"),
+    pytest.param("E09000001", id="E09-City-of-London"),
+    pytest.param("E09000011", id="E09-London-borough-Greenwich"),
+    pytest.param("E10000016", id="E10-county-Kent"),
+    pytest.param("E47000001", id="E47-combined-authority-Greater-Manchester"),
+    pytest.param("W06000015", id="W06-Welsh-unitary-Cardiff"),
+    pytest.param("S12000033", id="S12-Scottish-council-Aberdeen-City"),
+    pytest.param("N09000003", id="N09-NI-district-Belfast"),
+]
+
+
+@pytest.mark.parametrize("code", LOCAL_AUTHORITIES)
+def test_local_authority_code_accepts_every_kind_of_local_authority(code: str) -> None:
+    """A real code of each local authority kind validates as is and fits the published pattern."""
     assert LA.validate_python(code) == code
+    assert LA.validate_json(f'"{code}"') == code
     assert re.fullmatch(LOCAL_AUTHORITY_PATTERN, code)
 
 
-@pytest.mark.parametrize("code", ["E05011118", "E10000002", "E92000001", "W05000001", "S13002516"])
+def test_local_authority_kinds_are_the_ones_tested() -> None:
+    """Every entity code the type admits has a real authority among the tested codes."""
+    tested = {str(param.values[0])[:3] for param in LOCAL_AUTHORITIES}
+    assert tested == set(LOCAL_AUTHORITY_ENTITY_CODES)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        pytest.param("E05011118", id="E05-ward"),
+        pytest.param("E04000001", id="E04-parish"),
+        pytest.param("E11000001", id="E11-metropolitan-county-without-a-council"),
+        pytest.param("E12000007", id="E12-region-London"),
+        pytest.param("E14000639", id="E14-constituency"),
+        pytest.param("E92000001", id="E92-country-England"),
+        pytest.param("W05000001", id="W05-Welsh-ward"),
+        pytest.param("S13002516", id="S13-Scottish-ward"),
+        pytest.param("N08000101", id="N08-NI-ward"),
+    ],
+)
 def test_local_authority_code_rejects_other_entities(code: str) -> None:
-    """Wards, counties and countries are GSS codes but not local authorities."""
+    """Wards, parishes, regions and countries are GSS codes but not local authorities."""
     assert f"entity code {code[:3]!r} is not a local authority" in error_of(LA, code)
     assert re.fullmatch(LOCAL_AUTHORITY_PATTERN, code) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule"),
+    [
+        pytest.param("E1000016", "8 digits", id="one-digit-short"),
+        pytest.param("E100000166", "8 digits", id="one-digit-long"),
+        pytest.param("E10", "8 digits", id="entity-code-alone"),
+        pytest.param("", "8 digits", id="empty"),
+        pytest.param("X10000016", "country letter", id="unknown-country-letter"),
+        pytest.param("E10 000016", "8 digits", id="space-inside"),
+        pytest.param("E10000016\n", "only the letters A-Z", id="trailing-newline"),
+        pytest.param("\tE10000016", "only the letters A-Z", id="leading-tab"),
+        pytest.param("E10000016\u00a0", "only the letters A-Z", id="no-break-space"),
+        pytest.param("E\uff110000016", "only the letters A-Z", id="fullwidth-digit"),
+        pytest.param("E" + "1" * 40, "too long", id="oversized"),
+        pytest.param(10000016, "must be a string", id="a-number"),
+    ],
+)
+def test_local_authority_code_rejects_wrong_shapes(raw: object, rule: str) -> None:
+    """Wrong lengths, characters, inner spaces and control characters fail, naming the rule."""
+    assert rule in error_of(LA, raw)
+
+
+@pytest.mark.parametrize("raw", ["e10000016", " E10000016 ", "e10000016 "])
+def test_local_authority_code_normalises_case_and_outer_spaces_only_in_python(raw: str) -> None:
+    """Typed lower case or padded codes become canonical; the published pattern refuses them."""
+    assert LA.validate_python(raw) == "E10000016"
+    assert re.fullmatch(LOCAL_AUTHORITY_PATTERN, raw) is None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [p for p in LOCAL_AUTHORITIES if str(p.values[0])[:3] in LOCAL_AUTHORITY_DISTRICT_ENTITY_CODES],
+)
+def test_local_authority_district_code_accepts_single_and_lower_tier_councils(code: str) -> None:
+    """Unitaries, districts, boroughs and the devolved nations' councils are districts."""
+    assert LAD.validate_python(code) == code
+    assert re.fullmatch(LOCAL_AUTHORITY_DISTRICT_PATTERN, code)
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        pytest.param("E10000016", "English county", id="E10-county-Kent"),
+        pytest.param("E47000001", "English combined authority", id="E47-Greater-Manchester"),
+    ],
+)
+def test_local_authority_district_code_refuses_counties_naming_what_was_given(
+    code: str, kind: str
+) -> None:
+    """A county or combined authority is not a district, and the error says which it is."""
+    message = error_of(LAD, code)
+    assert f"GSS entity code {code[:3]!r} ({kind}" in message
+    assert "is not a local authority district" in message
+    assert re.fullmatch(LOCAL_AUTHORITY_DISTRICT_PATTERN, code) is None
 
 
 def test_dates_accept_iso_strings_and_date_objects() -> None:

@@ -140,3 +140,24 @@ def test_field_rows_stop_at_recursive_definitions():
     rows = field_rows(schema, ())
     assert [row.path for row in rows] == ["root", "root.children"]
     assert rows[1].type == "array of object (recursive)"
+
+
+LICENCE = "uk.gov.dvla.licence-surrendered"
+
+
+def test_pages_show_which_versions_an_upcaster_links(tmp_path: Path) -> None:
+    """With a v1 -> v2 upcaster the chain reads `v1 → v2` and v1 says its events are upcast."""
+    render_catalogue(load_documents(FIXTURES), tmp_path, upcasts={(LICENCE, 1)})
+    page = (tmp_path / f"{LICENCE}.html").read_text(encoding="utf-8")
+    assert "<dt>Upcasting</dt><dd>v1 \u2192 v2</dd>" in page
+    assert "Events of version 1 are upcast to version 2" in page
+    assert "None: this is the latest version." in page
+    assert "Versions: v1 \u2192 v2" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_pages_say_when_no_upcaster_links_two_versions(tmp_path: Path) -> None:
+    """Without an upcaster the versions are listed apart and v1 says newer consumers miss it."""
+    render_catalogue(load_documents(FIXTURES), tmp_path)
+    page = (tmp_path / f"{LICENCE}.html").read_text(encoding="utf-8")
+    assert "<dt>Upcasting</dt><dd>v1, v2</dd>" in page
+    assert "No upcaster from version 1: consumers of newer versions do not receive them." in page
