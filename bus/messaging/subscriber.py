@@ -195,7 +195,27 @@ class Subscriber(Generic[E]):
                 await self._commit(self._consumer, workers)
 
     def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._on_ready(True, f"{len(assigned)} partition(s) assigned")
+        """Ready with partitions; without any, not ready, saying which topics do not exist."""
+        if assigned:
+            self._on_ready(True, f"{len(assigned)} partition(s) assigned")
+            return
+        consumer = self._consumer
+        # The consumer's metadata is what the group assigned from, so it says what was missing.
+        missing = [
+            topic
+            for topic in self.topics
+            if consumer is None or not consumer.partitions_for_topic(topic)
+        ]
+        if missing:
+            which = "topic " if len(missing) == 1 else "topics "
+            why = which + ", ".join(missing) + (" does" if len(missing) == 1 else " do")
+            self._on_ready(False, f"0 partitions assigned: {why} not exist")
+        else:
+            self._on_ready(
+                False,
+                f"0 partitions assigned: other members of group {self.subscription.group} "
+                f"hold every partition of {', '.join(self.topics)}",
+            )
 
     def _failed(self, error: BaseException) -> None:
         self._fatal = self._fatal or error
@@ -302,15 +322,28 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._assigned(assigned)
 
 
-def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
-    """The topics of ``contract`` and of every older version that upcasts to it."""
+def subscribed_contracts(contract: type[Event], codec: Codec) -> list[type[Event]]:
+    """``contract`` and every older version that upcasts to it: the versions read."""
     info = contract.contract
-    topics = [codec.topic_for(contract)]
+    versions = [contract]
     for version in range(info.version - 1, 0, -1):
         if not codec.upcasters.has_step(info.event_type, version):
             break
-        topics.append(codec.topic_for(codec.registry.get(info.event_type, version)))
-    return topics
+        versions.append(codec.registry.get(info.event_type, version))
+    return versions
 
 
-__all__ = ["Delivery", "Handler", "RetryPolicy", "Stopping", "Subscriber", "Subscription"]
+def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
+    """The topics of ``contract`` and of every older version that upcasts to it."""
+    return [codec.topic_for(version) for version in subscribed_contracts(contract, codec)]
+
+
+__all__ = [
+    "Delivery",
+    "Handler",
+    "RetryPolicy",
+    "Stopping",
+    "Subscriber",
+    "Subscription",
+    "subscribed_contracts",
+]
