@@ -40,6 +40,10 @@ from contracts import Event
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
+# How often the consumer refreshes its metadata. A topic created after the subscriber joined
+# its group (by an operator, or by the broker on first mention) is assigned within this time;
+# Kafka's default of five minutes left a subscriber with nothing to read for that long.
+METADATA_MAX_AGE_MS = 15_000
 
 
 class Delivery(NamedTuple):
@@ -133,6 +137,7 @@ class Subscriber(Generic[E]):
             group_id=sub.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         producer = AIOKafkaProducer(**self._options, **SAFE_PRODUCER)
         self._consumer = consumer
