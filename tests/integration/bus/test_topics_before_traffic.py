@@ -93,7 +93,8 @@ async def test_a_sink_started_before_its_topics_exist_delivers_within_seconds(
             await eventually(lambda: len(sink.events) == 1, what="the event", timeout_s=10)
             delivered_after = time.monotonic() - published
 
-    assert ready_after < 20 and delivered_after < 10, (ready_after, delivered_after)
+    assert ready_after < 20
+    assert delivered_after < 10
     dead_letters = await _configs(kafka_bootstrap, v2 + ".dlq")
     events = await _configs(kafka_bootstrap, v2)
     assert int(dead_letters["retention.ms"]) > int(events["retention.ms"])
