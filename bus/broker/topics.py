@@ -162,7 +162,7 @@ async def plan_topics(
 ) -> TopicPlan:
     """Compare ``wanted`` with the cluster; changes nothing. A name wanted twice counts once.
 
-    Raises ``TopicAdminRefused`` when the cluster will not describe a topic's config.
+    A topic whose configs the cluster will not describe gets a note instead of changes.
     """
     by_name: dict[str, WantedTopic] = {}
     for topic in wanted:
@@ -177,11 +177,14 @@ async def plan_topics(
         )
         existing = await _existing(admin)
         present = [t.name for t in unique if t.name in existing]
-        configs = await _configs(admin, present) if present else {}
+        configs, unreadable = await _configs(admin, present) if present else ({}, {})
     finally:
         await admin.close()
     changes: list[TopicChange] = []
-    notes: list[str] = []
+    notes = [
+        f"cannot read the configs of {name} ({_code_name(code)}); they are not compared"
+        for name, code in unreadable.items()
+    ]
     for topic in unique:
         config = dict(topic.config) | {"min.insync.replicas": str(replication.min_insync)}
         found = existing.get(topic.name)
@@ -201,9 +204,9 @@ async def plan_topics(
                     current_partitions=partitions, purpose=topic.purpose,
                 )
             )  # fmt: skip
-        current = configs[topic.name][0]
+        current = configs[topic.name][0] if topic.name in configs else {}
         differ = {k: v for k, v in config.items() if current.get(k) != v}
-        if differ:
+        if differ and topic.name in configs:
             changes.append(
                 TopicChange(
                     topic.name, "alter-config", max(partitions, topic.partitions),
@@ -275,8 +278,9 @@ async def _existing(admin: AIOKafkaAdminClient) -> dict[str, tuple[int, int]]:
 
 async def _configs(
     admin: AIOKafkaAdminClient, names: list[str]
-) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
-    """Each topic's effective configs and its own overrides (what AlterConfigs must keep)."""
+) -> tuple[dict[str, tuple[dict[str, str], dict[str, str]]], dict[str, int]]:
+    """Each topic's effective configs and its own overrides (what AlterConfigs must keep), and
+    the error code of each topic whose configs Kafka would not describe."""
     resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
     found: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
     refused: dict[str, int] = {}
@@ -294,9 +298,7 @@ async def _configs(
                 if e.get("config_source") == _DYNAMIC_TOPIC_CONFIG and not e["is_sensitive"]
             }
             found[name] = (effective, overrides)
-    if refused:
-        raise _refusal(refused, doing="describe the configs of")
-    return found
+    return found, refused
 
 
 async def _alter(admin: AIOKafkaAdminClient, changes: list[TopicChange]) -> dict[str, int]:
@@ -305,14 +307,14 @@ async def _alter(admin: AIOKafkaAdminClient, changes: list[TopicChange]) -> dict
     Kafka's AlterConfigs (the request aiokafka sends) replaces a topic's whole set of
     overrides, so the ones govbus does not manage are read first and sent back unchanged.
     """
-    current = await _configs(admin, [c.topic for c in changes])
+    current, refused = await _configs(admin, [c.topic for c in changes])
+    changes = [c for c in changes if c.topic in current]
     resources = [
         ConfigResource(
             ConfigResourceType.TOPIC, c.topic, configs=current[c.topic][1] | dict(c.config)
         )
         for c in changes
     ]
-    refused: dict[str, int] = {}
     for response in await admin.alter_configs(resources):
         for code, _message, _type, name in response.resources:
             if code:
@@ -341,12 +343,14 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> Non
         await asyncio.sleep(0.1)
 
 
-def _refusal(refused: Mapping[str, int], *, doing: str = "create or change") -> TopicAdminRefused:
+def _refusal(refused: Mapping[str, int]) -> TopicAdminRefused:
     topics = tuple(sorted(refused))
     not_authorised = any(code in _NOT_AUTHORISED for code in refused.values())
     reasons = ", ".join(f"{name} ({_code_name(refused[name])})" for name in topics)
     return TopicAdminRefused(
-        f"Kafka refused to {doing} topics: {reasons}", topics=topics, not_authorised=not_authorised
+        f"Kafka refused to create or change topics: {reasons}",
+        topics=topics,
+        not_authorised=not_authorised,
     )
 
 

@@ -64,9 +64,8 @@ def test_apply_creates_what_plan_shows_and_a_second_plan_is_empty(
     """plan lists every missing topic; apply creates them; plan and apply again change nothing."""
     prefix = unique_topic("cli-topics") + "."
     file = str(_deployment(tmp_path))
-    env = {"GOVBUS_TOPIC_PREFIX": prefix}
 
-    planned = govbus(kafka_bootstrap, "topics", "plan", "--json", file, **env)
+    planned = govbus(kafka_bootstrap, "topics", "plan", "--json", file, GOVBUS_TOPIC_PREFIX=prefix)
     assert planned.returncode == 0, planned.stderr
     document = json.loads(planned.stdout)
     wanted = [
@@ -92,14 +91,18 @@ def test_apply_creates_what_plan_shows_and_a_second_plan_is_empty(
     dlq = by_topic[f"{prefix}gro.death-registered.v2.dlq"]["config"]
     assert dlq["retention.ms"] == str(28 * 24 * 3600 * 1000)
 
-    applied = govbus(kafka_bootstrap, "topics", "apply", file, **env)
+    applied = govbus(kafka_bootstrap, "topics", "apply", file, GOVBUS_TOPIC_PREFIX=prefix)
     assert applied.returncode == 0, applied.stderr
     assert f"done: create {prefix}gro.death-registered.v2: 3 partition(s)" in applied.stdout
 
-    again = govbus(kafka_bootstrap, "topics", "plan", file, **env)
+    again = govbus(kafka_bootstrap, "topics", "plan", file, GOVBUS_TOPIC_PREFIX=prefix)
     assert again.returncode == 0, again.stderr
     assert "nothing to change" in again.stdout
-    reapplied = json.loads(govbus(kafka_bootstrap, "topics", "apply", "--json", file, **env).stdout)
+    reapplied = json.loads(
+        govbus(
+            kafka_bootstrap, "topics", "apply", "--json", file, GOVBUS_TOPIC_PREFIX=prefix
+        ).stdout
+    )
     assert (reapplied["changes"], reapplied["applied"]) == ([], True)
 
 
@@ -114,9 +117,10 @@ async def test_apply_raises_partitions_and_aligns_configs_keeping_other_settings
         config={"retention.ms": "3600000", "max.message.bytes": "2000000"},
     )  # fmt: skip
     file = str(_deployment(tmp_path))
-    env = {"GOVBUS_TOPIC_PREFIX": prefix}
 
-    planned = json.loads(govbus(kafka_bootstrap, "topics", "plan", "--json", file, **env).stdout)
+    planned = json.loads(
+        govbus(kafka_bootstrap, "topics", "plan", "--json", file, GOVBUS_TOPIC_PREFIX=prefix).stdout
+    )
     changes = [c for c in planned["changes"] if c["topic"] == topic]
     assert [(c["action"], c["current_partitions"], c["partitions"]) for c in changes] == [
         ("add-partitions", 1, 3), ("alter-config", 1, 3)
@@ -124,14 +128,17 @@ async def test_apply_raises_partitions_and_aligns_configs_keeping_other_settings
     assert changes[1]["config"] == {"retention.ms": "604800000"}
     assert changes[1]["current_config"] == {"retention.ms": "3600000"}
 
-    applied = govbus(kafka_bootstrap, "topics", "apply", file, **env)
+    applied = govbus(kafka_bootstrap, "topics", "apply", file, GOVBUS_TOPIC_PREFIX=prefix)
     assert applied.returncode == 0, applied.stderr
 
     assert len(await topic_partitions(kafka_bootstrap, topic) or []) == 3
     overrides = await _overrides(kafka_bootstrap, topic)
     assert overrides["retention.ms"] == "604800000"
     assert overrides["max.message.bytes"] == "2000000"
-    assert "nothing to change" in govbus(kafka_bootstrap, "topics", "plan", file, **env).stdout
+    assert (
+        "nothing to change"
+        in govbus(kafka_bootstrap, "topics", "plan", file, GOVBUS_TOPIC_PREFIX=prefix).stdout
+    )
 
 
 def test_plan_of_a_broken_deployment_names_the_key_and_touches_nothing(

@@ -35,9 +35,7 @@ def test_validate_lists_the_topics_each_adapter_reads_and_writes(tmp_path: Path)
     """Sources list events, their dead letters and offsets; sinks what they read and the DLQs."""
     path = tmp_path / "council.toml"
     path.write_text(DEPLOYMENT.format(secret=SECRET, folder=tmp_path))
-    done = CliRunner().invoke(
-        app, ["validate", str(path)], env={"GOVBUS_TOPIC_PREFIX": "staging."}
-    )
+    done = CliRunner().invoke(app, ["validate", str(path)], env={"GOVBUS_TOPIC_PREFIX": "staging."})
     assert done.exit_code == 0, done.output
     lines = [line.split() for line in done.output.splitlines()]
     assert lines[1] == ["source", "badge-hooks", "(webhook)"]
