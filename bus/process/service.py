@@ -10,8 +10,10 @@
 
     asyncio.run(service.run())
 
-``run()`` connects to Kafka, serves ``/metrics``, ``/healthz``, ``/readyz`` (ready once every
-subscription has its partitions) and an HTML status page at ``/``
+``run()`` connects to Kafka, creates the topics the process needs before it consumes
+(``bus.process.topic_plan``; with ``GOVBUS_CREATE_TOPICS=false``, or without the rights, it names
+the missing ones on ``/readyz`` instead), serves ``/metrics``, ``/healthz``, ``/readyz`` (ready
+once the topics exist and every subscription has partitions) and an HTML status page at ``/``
 (``bus.observability.status_page``), keeps consumer lag up to date, and runs until ``stop()``
 is called or the process receives SIGTERM or SIGINT; then each subscriber finishes the record in
 hand and commits. A subscriber that stops with a fatal error (a lost dead letter) stops the
