@@ -94,6 +94,39 @@ class Licence:
     url: str
 
 
+MAX_PARTITIONS: Final = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicSpec:
+    """How a contract version's Kafka topic is provisioned, where the defaults do not suit.
+
+    `partitions` bounds how many consumers of one group share the work (at least 1; govbus
+    only ever raises a topic's partition count, never lowers it). `retention` is how long
+    Kafka keeps each event; `None` keeps events forever. Replication follows the cluster and
+    is not a property of the contract.
+    """
+
+    partitions: int = 3
+    retention: timedelta | None = timedelta(days=7)
+
+    def __post_init__(self) -> None:
+        if type(self.partitions) is not int or not 1 <= self.partitions <= MAX_PARTITIONS:
+            raise ContractDefinitionError(
+                f"topic partitions must be an integer from 1 to {MAX_PARTITIONS}, "
+                f"not {self.partitions!r}",
+                subject="topic",
+            )
+        if self.retention is not None and (
+            not isinstance(self.retention, timedelta) or self.retention < timedelta(minutes=1)
+        ):
+            raise ContractDefinitionError(
+                f"topic retention must be a timedelta of at least one minute, or None to keep "
+                f"events forever, not {self.retention!r}",
+                subject="topic",
+            )
+
+
 OGL_V3: Final = Licence(
     name="Open Government Licence v3.0",
     url="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
@@ -108,7 +141,9 @@ class ContractInfo:
     `owner.code`; `version` is the major version (>= 1). `personal_data` lists dotted field
     paths (`"deceased.nino"`; a path to an object covers everything inside it). A `licence`
     makes the event open data, so it may carry neither personal data nor a handling caveat.
-    `example` is the JSON data of one valid event; it is checked against the model.
+    `example` is the JSON data of one valid event; it is checked against the model. `topic_spec`
+    says how many partitions its topic has and how long it keeps events (`TopicSpec()`: 3
+    partitions, 7 days).
     """
 
     event_type: str
@@ -120,6 +155,7 @@ class ContractInfo:
     handling_caveat: str | None = None
     personal_data: tuple[str, ...] = ()
     licence: Licence | None = None
+    topic_spec: TopicSpec = field(default_factory=TopicSpec)
     _name: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -167,6 +203,10 @@ class ContractInfo:
             raise ContractDefinitionError(
                 "an open (licensed) event must not declare personal data or a handling caveat",
                 subject=subject,
+            )
+        if not isinstance(self.topic_spec, TopicSpec):
+            raise ContractDefinitionError(
+                f"topic_spec must be a TopicSpec, not {self.topic_spec!r}", subject=subject
             )
         if self.licence is not None and self.classification is not Classification.OFFICIAL:
             raise ContractDefinitionError(

@@ -10,6 +10,7 @@ from bus.cli import kafka as kafka_cli
 from bus.cli import publish as publish_cli
 from bus.cli import run as run_cli
 from bus.cli import tail as tail_cli
+from bus.cli import topics as topics_cli
 
 app = typer.Typer(
     name="govbus",
@@ -26,6 +27,7 @@ app.add_typer(dlq_cli.app, name="dlq")
 app.command("run")(run_cli.run)
 app.command("validate")(run_cli.validate)
 app.add_typer(run_cli.adapters_app, name="adapters")
+app.add_typer(topics_cli.app, name="topics")
 
 
 @app.callback()

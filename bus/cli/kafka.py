@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -48,13 +49,27 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
     home: Home = None,
 ) -> None:
-    """List the local cluster's nodes, ports and process ids; exit 1 when it is not running."""
+    """List the local cluster's nodes, ports and process ids, or with GOVBUS_KAFKA_BOOTSTRAP
+    the external cluster's brokers from its metadata; exit 1 when it is not running (or the
+    external cluster does not answer)."""
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # the status says what failed
     with fail_on_govbus_error():
         state = LocalKafka(load_settings(kafka_home=home)).status()
     if as_json:
         typer.echo(json.dumps(state.as_json(), indent=2))
     elif state.source == "external":
         typer.echo(f"external Kafka at {state.bootstrap} (GOVBUS_KAFKA_BOOTSTRAP)")
+        if state.error is not None:
+            typer.echo(f"no answer to a metadata request: {state.error}")
+        else:
+            typer.echo(f"cluster {state.cluster_id}")
+            typer.echo(f"{'node':>4}  {'host:port':<30} {'controller':<10}  reachable")
+        for broker in state.brokers:
+            typer.echo(
+                f"{broker.node_id:>4}  {broker.host + ':' + str(broker.port):<30} "
+                f"{'yes' if broker.controller else '':<10}  "
+                f"{'yes' if broker.reachable else 'no'}"
+            )
     elif not state.nodes:
         typer.echo(f"no local Kafka under {state.home}")
     else:
@@ -66,7 +81,7 @@ def status(
                 f"{node.handle:<20} {'running' if node.running else 'stopped'}"
             )
         typer.echo(f"bootstrap: {state.bootstrap}")
-    if state.source != "external" and not state.running:
+    if not state.running:
         raise typer.Exit(1)
 
 

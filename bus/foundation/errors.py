@@ -16,6 +16,7 @@ name the offending key, value, path or port, on one line.
     │   ├── PortInUse                 a port the cluster needs is taken by another process
     │   ├── ClusterStateError         an earlier run left a cluster or data that conflicts
     │   └── BrokerStartError          a broker process exited or never became ready
+    ├── TopicAdminRefused             Kafka refused to create or change topics (`topics`)
     ├── PublishError                  an event cannot be published (invalid, or publisher closed)
     ├── RejectedRecord                a consumed record is bad input; it goes to the DLQ (`stage`)
     │   ├── OversizedRecord           stage "size": the value exceeds the subscriber's limit
@@ -93,6 +94,15 @@ class ClusterStateError(LocalKafkaError):
 
 class BrokerStartError(LocalKafkaError):
     """A broker process exited during start-up or did not become ready in time."""
+
+
+class TopicAdminRefused(GovbusError):
+    """Kafka refused to create or change ``topics``; ``not_authorised`` when for lack of rights."""
+
+    def __init__(self, message: str, *, topics: tuple[str, ...], not_authorised: bool) -> None:
+        super().__init__(message)
+        self.topics = topics
+        self.not_authorised = not_authorised
 
 
 class PublishError(GovbusError):

@@ -60,6 +60,34 @@ class Settings(BaseSettings):
         description="Prefix of every topic this process uses (e.g. `staging.`), so several "
         "environments can share one Kafka cluster.",
     )
+    create_topics: bool = Field(
+        default=True,
+        description="Whether `govbus run` and `Service.run()` create the topics they need (and "
+        "raise partitions and retention to what the contracts ask) before consuming. Set it to "
+        "false where topics are provisioned separately (`govbus topics apply`); missing topics "
+        "are then named in the log and on /readyz.",
+    )
+    topic_replication_factor: int | None = Field(
+        default=None,
+        ge=1,
+        le=32,
+        description="Replication factor of the topics govbus creates; unset follows the cluster: "
+        "the number of brokers, at most 3.",
+    )
+    topic_min_insync_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        le=32,
+        description="`min.insync.replicas` of the topics govbus creates or aligns; unset is one "
+        "less than the replication factor (1 with a single replica).",
+    )
+    dead_letter_retention_days: int = Field(
+        default=28,
+        ge=1,
+        le=3650,
+        description="How long dead-letter topics keep their records, in days (at least as long "
+        "as the event topic they belong to), so operators have time to inspect and replay them.",
+    )
     health_host: str = Field(
         default="127.0.0.1",
         description="Address the process's /metrics, /healthz and /readyz server listens on.",
@@ -136,6 +164,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"{variable} is set but GOVBUS_KAFKA_SECURITY_PROTOCOL is {protocol}; "
                 "use SASL_SSL (or SASL_PLAINTEXT) for SASL authentication"
+            )
+        return value
+
+    @field_validator("topic_min_insync_replicas")
+    @classmethod
+    def _min_isr_within_replicas(cls, value: int | None, info: ValidationInfo) -> int | None:
+        """More in-sync replicas than replicas would make every write fail."""
+        replicas = info.data.get("topic_replication_factor")
+        if value is not None and replicas is not None and value > replicas:
+            raise ValueError(
+                f"GOVBUS_TOPIC_MIN_INSYNC_REPLICAS={value} exceeds "
+                f"GOVBUS_TOPIC_REPLICATION_FACTOR={replicas}; no write could ever succeed"
             )
         return value
 

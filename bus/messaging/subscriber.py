@@ -40,6 +40,10 @@ from contracts import Event
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", bound=Event)
+# How often the consumer refreshes its metadata. A topic created after the subscriber joined
+# its group (by an operator, or by the broker on first mention) is assigned within this time;
+# Kafka's default of five minutes left a subscriber with nothing to read for that long.
+METADATA_MAX_AGE_MS = 15_000
 
 
 class Delivery(NamedTuple):
@@ -133,6 +137,7 @@ class Subscriber(Generic[E]):
             group_id=sub.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         producer = AIOKafkaProducer(**self._options, **SAFE_PRODUCER)
         self._consumer = consumer
@@ -195,7 +200,27 @@ class Subscriber(Generic[E]):
                 await self._commit(self._consumer, workers)
 
     def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._on_ready(True, f"{len(assigned)} partition(s) assigned")
+        """Ready with partitions; without any, not ready, saying which topics do not exist."""
+        if assigned:
+            self._on_ready(True, f"{len(assigned)} partition(s) assigned")
+            return
+        consumer = self._consumer
+        # The consumer's metadata is what the group assigned from, so it says what was missing.
+        missing = [
+            topic
+            for topic in self.topics
+            if consumer is None or not consumer.partitions_for_topic(topic)
+        ]
+        if missing:
+            which = "topic " if len(missing) == 1 else "topics "
+            why = which + ", ".join(missing) + (" does" if len(missing) == 1 else " do")
+            self._on_ready(False, f"0 partitions assigned: {why} not exist")
+        else:
+            self._on_ready(
+                False,
+                f"0 partitions assigned: other members of group {self.subscription.group} "
+                f"hold every partition of {', '.join(self.topics)}",
+            )
 
     def _failed(self, error: BaseException) -> None:
         self._fatal = self._fatal or error
@@ -302,15 +327,28 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._assigned(assigned)
 
 
-def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
-    """The topics of ``contract`` and of every older version that upcasts to it."""
+def subscribed_contracts(contract: type[Event], codec: Codec) -> list[type[Event]]:
+    """``contract`` and every older version that upcasts to it: the versions read."""
     info = contract.contract
-    topics = [codec.topic_for(contract)]
+    versions = [contract]
     for version in range(info.version - 1, 0, -1):
         if not codec.upcasters.has_step(info.event_type, version):
             break
-        topics.append(codec.topic_for(codec.registry.get(info.event_type, version)))
-    return topics
+        versions.append(codec.registry.get(info.event_type, version))
+    return versions
 
 
-__all__ = ["Delivery", "Handler", "RetryPolicy", "Stopping", "Subscriber", "Subscription"]
+def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
+    """The topics of ``contract`` and of every older version that upcasts to it."""
+    return [codec.topic_for(version) for version in subscribed_contracts(contract, codec)]
+
+
+__all__ = [
+    "Delivery",
+    "Handler",
+    "RetryPolicy",
+    "Stopping",
+    "Subscriber",
+    "Subscription",
+    "subscribed_contracts",
+]

@@ -150,6 +150,7 @@ class Plan:
                 source,
                 source_uri=s.spec.source,
                 poll_interval_s=s.spec.poll_interval_s,
+                contract=s.mapper.model,
             )
         for k in self.sinks:
             assert k.kind.sink is not None  # noqa: S101 - checked when planned

@@ -10,8 +10,10 @@
 
     asyncio.run(service.run())
 
-``run()`` connects to Kafka, serves ``/metrics``, ``/healthz``, ``/readyz`` (ready once every
-subscription has its partitions) and an HTML status page at ``/``
+``run()`` connects to Kafka, creates the topics the process needs before it consumes
+(``bus.process.topic_plan``; with ``GOVBUS_CREATE_TOPICS=false``, or without the rights, it names
+the missing ones on ``/readyz`` instead), serves ``/metrics``, ``/healthz``, ``/readyz`` (ready
+once the topics exist and every subscription has partitions) and an HTML status page at ``/``
 (``bus.observability.status_page``), keeps consumer lag and the number of dead letters kept on
 its dead-letter topics up to date, and runs until ``stop()``
 is called or the process receives SIGTERM or SIGINT; then each subscriber finishes the record in
@@ -45,6 +47,7 @@ from bus.observability.health import HealthServer, Readiness
 from bus.observability.lag import LagMonitor
 from bus.observability.status import LastEvents, StatusCollector, Watched
 from bus.observability.status_page import render
+from bus.process import topic_plan
 from contracts import ContractError, Event
 
 E = TypeVar("E", bound=Event)
@@ -57,6 +60,7 @@ class _SourceEntry:
     source: Source
     source_uri: str
     poll_interval_s: float
+    contract: type[Event] | None
 
 
 class Service:
@@ -119,12 +123,16 @@ class Service:
         *,
         source_uri: str | None = None,
         poll_interval_s: float = 1.0,
+        contract: type[Event] | None = None,
     ) -> None:
-        """Run a source adapter named ``name``; its events carry ``source_uri`` as ce_source."""
+        """Run a source adapter named ``name``; its events carry ``source_uri`` as ce_source.
+
+        ``contract``, the version it publishes, lets ``run()`` create its topic beforehand.
+        """
         if self._started.is_set():
             raise RuntimeError("sources are added before the service runs")
         uri = source_uri or f"urn:govbus:{self.name}:{name}"
-        self._sources.append(_SourceEntry(name, source, uri, poll_interval_s))
+        self._sources.append(_SourceEntry(name, source, uri, poll_interval_s, contract))
 
     def add_sink(
         self, name: str, sink: Sink, contract: type[Event], *, retry: RetryPolicy | None = None
@@ -172,7 +180,9 @@ class Service:
         offsets: OffsetStore | None = None
         dead_letters: AIOKafkaProducer | None = None
         sampling = asyncio.create_task(status.sample_every(STATUS_SAMPLE_INTERVAL_S))
+        topics_check: asyncio.Task[None] | None = None
         try:
+            topics_check = await self._provide_topics(bootstrap, options)
             self.publisher = Publisher(
                 bootstrap=bootstrap, codec=self.codec, name=self.name, client_options=options
             )
@@ -221,6 +231,8 @@ class Service:
             if self.publisher is not None:
                 await self.publisher.close()
             sampling.cancel()
+            if topics_check is not None:
+                topics_check.cancel()
             await health.stop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -228,6 +240,27 @@ class Service:
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
+
+    async def _provide_topics(
+        self, bootstrap: str, options: dict[str, Any]
+    ) -> asyncio.Task[None] | None:
+        """Create the topics this process needs before it consumes (``bus.process.topic_plan``);
+        while some are missing, readiness ``topics`` names them and a task keeps checking."""
+        wanted = topic_plan.wanted_topics(
+            subscribed=[s.contract for s in self._subscriptions],
+            sources=[(entry.name, entry.contract) for entry in self._sources],
+            codec=self.codec, settings=self.settings,
+        )  # fmt: skip
+
+        def report(ready: bool, detail: str) -> None:
+            self.readiness.set("topics", ready=ready, detail=detail)
+
+        provider = topic_plan.TopicProvider(
+            wanted, bootstrap=bootstrap, options=options, settings=self.settings, report=report
+        )
+        if await provider.provide():
+            return None
+        return asyncio.create_task(provider.recheck_until_present())
 
     def _runner(
         self, entry: _SourceEntry, offsets: OffsetStore, dead_letters: AIOKafkaProducer

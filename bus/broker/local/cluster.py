@@ -8,6 +8,7 @@ A file lock serialises concurrent ``up`` and ``down`` calls on one home.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import json
@@ -19,14 +20,25 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from aiokafka.errors import KafkaError
+
 from bus.broker.local import jars, probe
 from bus.broker.local.layout import HOST, NodeSpec, bootstrap, plan
 from bus.broker.local.processes import formatted_cluster_id, new_cluster_id
 from bus.broker.local.runners import DockerRunner, JarRunner, NodeRunner
-from bus.foundation.errors import BrokerStartError, ClusterStateError, KafkaUnavailable, PortInUse
+from bus.broker.topics import describe_brokers
+from bus.foundation.errors import (
+    BrokerStartError,
+    ClusterStateError,
+    GovbusError,
+    KafkaUnavailable,
+    PortInUse,
+)
 from bus.foundation.settings import Settings
 
 Report = Callable[[str], None]
+# How long ``status`` waits for an external cluster's metadata before reporting it unreachable.
+EXTERNAL_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +51,37 @@ class NodeStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class BrokerStatus:
+    """A broker of an external cluster, as its metadata lists it."""
+
+    node_id: int
+    host: str
+    port: int
+    controller: bool  # the active controller, per the metadata
+    reachable: bool  # accepts TCP connections from here
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterStatus:
-    """What ``status`` shows: where the cluster comes from and each node's state."""
+    """What ``status`` shows: where the cluster comes from and each node's state.
+
+    A local cluster has ``nodes``; an external one (GOVBUS_KAFKA_BOOTSTRAP) has the
+    ``brokers`` its metadata lists, or an ``error`` saying why it did not answer.
+    """
 
     source: str  # "external", "jars" or "docker"
     bootstrap: str
     home: Path | None
     cluster_id: str | None
     nodes: tuple[NodeStatus, ...]
+    brokers: tuple[BrokerStatus, ...] = ()
+    error: str | None = None
 
     @property
     def running(self) -> bool:
+        """Every local node runs; for an external cluster, its metadata named a broker."""
+        if self.source == "external":
+            return bool(self.brokers)
         return bool(self.nodes) and all(node.running for node in self.nodes)
 
     def as_json(self) -> dict[str, Any]:
@@ -102,7 +134,7 @@ class LocalKafka:
     def status(self) -> ClusterStatus:
         """The cluster's source and nodes; an empty node list when none is recorded."""
         if self.settings.kafka_bootstrap:
-            return ClusterStatus("external", self.settings.kafka_bootstrap, None, None, ())
+            return self._external(self.settings.kafka_bootstrap)
         record = self._read_record()
         if record is None:
             return ClusterStatus("none", "", self.home, None, ())
@@ -121,6 +153,26 @@ class LocalKafka:
         return ClusterStatus(
             record["backend"], bootstrap(specs), self.home, record["cluster_id"], statuses
         )
+
+    def _external(self, address: str) -> ClusterStatus:
+        """The external cluster's brokers from a metadata request, each probed for TCP."""
+        from bus.broker.client import client_options  # client imports this module lazily
+
+        try:
+            options = client_options(self.settings, address) | {
+                "request_timeout_ms": int(EXTERNAL_TIMEOUT_S * 1000)
+            }
+            cluster_id, controller, brokers = asyncio.run(
+                asyncio.wait_for(describe_brokers(address, options=options), EXTERNAL_TIMEOUT_S)
+            )
+        except (GovbusError, KafkaError, OSError, TimeoutError) as exc:
+            reason = str(exc) or type(exc).__name__
+            return ClusterStatus("external", address, None, None, (), error=reason)
+        found = tuple(
+            BrokerStatus(node_id, host, port, node_id == controller, _reachable(host, port))
+            for node_id, host, port in brokers
+        )
+        return ClusterStatus("external", address, None, cluster_id, (), brokers=found)
 
     def down(self, *, keep_data: bool = False) -> str:
         """Stop the nodes govbus started here and remove their data unless ``keep_data``."""
@@ -270,3 +322,12 @@ def _ensure_free(spec: NodeSpec) -> None:
                     "if it is a Kafka broker you want to use",
                     port=port,
                 ) from exc
+
+
+def _reachable(host: str, port: int) -> bool:
+    """Whether ``host:port`` accepts a TCP connection within a second (IPv4 or IPv6)."""
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False

@@ -135,7 +135,9 @@ async def test_the_status_page_shows_what_the_service_did(kafka_bootstrap, brows
     assert page["scripts"] == 0
     tables = page["tables"]
     conditions = {row[0]: row[1] for row in tables["readiness"]}
-    assert conditions == {"kafka": "READY", f"subscriber:{subscriber}": "READY"}
+    assert conditions == {
+        "kafka": "READY", "topics": "READY", f"subscriber:{subscriber}": "READY"
+    }  # fmt: skip
 
     (subscription,) = tables["subscriptions"]
     assert subscription[:4] == [subscriber, subscriber, topic, "3"]

@@ -78,8 +78,13 @@ def test_status_without_a_cluster_lists_no_nodes(tmp_path: Path) -> None:
 
 
 def test_an_external_cluster_is_described_and_never_stopped(tmp_path: Path) -> None:
-    """With GOVBUS_KAFKA_BOOTSTRAP set, govbus starts and stops nothing."""
-    local = LocalKafka(Settings(kafka_home=tmp_path, kafka_bootstrap="kafka.example:9092"))
-    assert local.status().source == "external"
-    assert local.status().bootstrap == "kafka.example:9092"
+    """With GOVBUS_KAFKA_BOOTSTRAP set, govbus starts and stops nothing; one that does not
+    answer is reported as not running, with the reason."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound but not listening: connections are refused
+        address = f"127.0.0.1:{sock.getsockname()[1]}"
+        local = LocalKafka(Settings(kafka_home=tmp_path, kafka_bootstrap=address))
+        state = local.status()
+    assert (state.source, state.bootstrap, state.running) == ("external", address, False)
+    assert state.error
     assert "stops nothing" in local.down()
