@@ -18,9 +18,10 @@ install: $(STAMP)
 system-deps:
 	scripts/system-deps.sh
 
-# npm tools the tests use as independent checkers (each folder under tools/ with a lockfile).
+# npm tools the tests use as independent checkers (each folder under tools/ with a lockfile),
+# and the Node.js example subscriber the tests run against Kafka.
 node-deps:
-	@for dir in tools/*/; do \
+	@for dir in tools/*/ examples/subscribers/node/; do \
 	  if [ -f "$$dir/package-lock.json" ] && [ ! -d "$$dir/node_modules" ]; then \
 	    npm ci --prefix "$$dir" --silent --no-audit --no-fund; \
 	  fi; \
