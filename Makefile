@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps node-deps lint test test-unit demo kafka-up kafka-down clean
+.PHONY: install system-deps node-deps java-deps lint test test-unit demo kafka-up kafka-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,25 @@ node-deps:
 	  fi; \
 	done
 
+# The Java example subscriber the tests run against Kafka: compiled, its dependencies resolved
+# from Maven Central once into Maven's own repository; built again only when its files change.
+JAVA_EXAMPLE := examples/subscribers/java
+JAVA_EXAMPLE_FILES := $(JAVA_EXAMPLE)/pom.xml $(shell find $(JAVA_EXAMPLE)/src -type f 2>/dev/null)
+
+java-deps: $(JAVA_EXAMPLE)/target/classpath.txt
+
+$(JAVA_EXAMPLE)/target/classpath.txt: $(JAVA_EXAMPLE_FILES)
+	mvn --batch-mode --quiet -Dstyle.color=never -f $(JAVA_EXAMPLE)/pom.xml compile dependency:build-classpath \
+	  -Dmdep.outputFile=target/classpath.txt
+	touch $@
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: lint system-deps node-deps
+test: lint system-deps node-deps java-deps
 	$(BIN)/pytest
 
 test-unit: install node-deps
