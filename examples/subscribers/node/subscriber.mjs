@@ -66,7 +66,8 @@ function describe(message, topic, partition) {
     key: message.key === null ? null : message.key.toString("utf8"),
     classification: event.classification ?? null,
   };
-  if (event.datacontenttype !== "application/json" || typeof event.data !== "object" || event.data === null) {
+  const mediaType = String(event.datacontenttype ?? "").split(";")[0].trim().toLowerCase();
+  if (mediaType !== "application/json" || typeof event.data !== "object" || event.data === null) {
     return { ...where, ...attributes, valid: false, errors: ["data is not a JSON object"] };
   }
   let errors;
@@ -88,6 +89,7 @@ function describeError(error) {
 const kafka = kafkaClient(args.bootstrap, args.group);
 const consumer = kafka.consumer({ groupId: args.group });
 let seen = 0;
+let stopping = false; // --max-events reached
 let finished = false;
 
 async function finish(code, reason) {
@@ -105,25 +107,29 @@ if (timeoutS > 0) {
 }
 
 await consumer.connect();
-for (const topic of args.topic) {
-  await consumer.subscribe({ topic, fromBeginning: true });
-}
+await consumer.subscribe({ topics: args.topic, fromBeginning: true });
 await consumer.run({
-  // Offsets are committed after eachMessage returns: at least once, so a restarted subscriber
-  // may see an event again and should drop a ce_id it has handled.
-  eachMessage: async ({ topic, partition, message }) => {
-    if (finished) return;
-    let line;
-    try {
-      line = describe(message, topic, partition);
-    } catch (error) {
-      line = { topic, partition, offset: Number(message.offset), valid: false, errors: [String(error)] };
+  // Offsets are resolved one by one as records are handled and committed after each batch: at
+  // least once, so a restarted subscriber may see an event again and should drop a ce_id it has
+  // handled. Records after --max-events stay unresolved, for the next run.
+  eachBatchAutoResolve: false,
+  eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+    for (const message of batch.messages) {
+      if (finished || stopping || !isRunning() || isStale()) break;
+      let line;
+      try {
+        line = describe(message, batch.topic, batch.partition);
+      } catch (error) {
+        const where = { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) };
+        line = { ...where, valid: false, errors: [String(error)] };
+      }
+      process.stdout.write(JSON.stringify(line) + "\n");
+      resolveOffset(message.offset);
+      seen += 1;
+      stopping = maxEvents > 0 && seen >= maxEvents;
+      await heartbeat();
     }
-    process.stdout.write(JSON.stringify(line) + "\n");
-    seen += 1;
-    if (maxEvents > 0 && seen >= maxEvents) {
-      // Let kafkajs commit this message's offset before leaving the group.
-      setImmediate(() => finish(0));
-    }
+    await commitOffsetsIfNecessary();
+    if (stopping) setImmediate(() => finish(0));
   },
 });

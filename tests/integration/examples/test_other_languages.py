@@ -124,10 +124,12 @@ async def _run(command: list[str], *args: str) -> Finished:
 
 
 async def _subscribe(
-    example: Example, bootstrap: str, topics: list[str], *, count: int
+    example: Example, bootstrap: str, topics: list[str], *, count: int, group: str = ""
 ) -> list[dict[str, Any]]:
-    """What the example subscriber printed for the first ``count`` records of ``topics``."""
-    args = ["--bootstrap", bootstrap, "--group", f"{example.language}-{uuid.uuid4().hex}"]
+    """What the example subscriber printed for the first ``count`` records of ``topics``, in
+    consumer group ``group`` (a new one unless given)."""
+    group = group or f"{example.language}-{uuid.uuid4().hex}"
+    args = ["--bootstrap", bootstrap, "--group", group]
     for topic in topics:
         args += ["--topic", topic]
     args += ["--schemas", str(SCHEMAS), "--max-events", str(count), "--timeout-s", "30"]
@@ -172,6 +174,23 @@ async def test_the_subscriber_receives_and_validates_tell_us_once_events(
         assert line["classification"] == "OFFICIAL"
         assert line["key"] == key
         assert line["data"] == event.model_dump(mode="json")
+
+
+async def test_a_restarted_subscriber_resumes_after_the_events_it_handled(
+    example: Example, kafka_bootstrap: str, codec: Codec, publisher: Publisher
+) -> None:
+    """The second run in the same consumer group gets the other events, none of the first's."""
+    ids = await publisher.publish_many(
+        Publication(death(n), key="TUO-2025-0000500") for n in range(500, 504)
+    )
+    topics = [codec.topic_for(DeathRegisteredV2)]
+    group = f"{example.language}-{uuid.uuid4().hex}"
+
+    first = await _subscribe(example, kafka_bootstrap, topics, count=2, group=group)
+    second = await _subscribe(example, kafka_bootstrap, topics, count=2, group=group)
+
+    # One key, so one partition and the order published.
+    assert [line["id"] for line in first + second] == ids
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -109,7 +110,9 @@ public final class Subscriber {
         line.put("key", record.key());
         Object classification = event.getExtension("classification");
         line.put("classification", classification == null ? null : classification.toString());
-        if (!"application/json".equals(event.getDataContentType()) || event.getData() == null) {
+        String contentType = event.getDataContentType() == null ? "" : event.getDataContentType();
+        String mediaType = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!"application/json".equals(mediaType) || event.getData() == null) {
             return invalid(line, "data is not application/json");
         }
         JsonNode data;
