@@ -13,16 +13,16 @@
 
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 
 import { CloudEvent, Kafka as KafkaBinding } from "cloudevents";
 import { Partitioners } from "kafkajs";
 
 import { kafkaClient } from "./lib/kafka.mjs";
+import { parseOptions, usage as fail } from "./lib/options.mjs";
 import { Schemas } from "./lib/schemas.mjs";
 
-const { values: args } = parseArgs({
-  options: {
+const args = parseOptions(
+  {
     bootstrap: { type: "string", default: "127.0.0.1:9092" },
     schemas: { type: "string" },
     type: { type: "string" },
@@ -33,16 +33,8 @@ const { values: args } = parseArgs({
     subject: { type: "string" },
     id: { type: "string" },
   },
-});
-
-function fail(message) {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-for (const required of ["schemas", "type", "source", "key", "data"]) {
-  if (!args[required]) fail(`--${required} is required`);
-}
+  ["schemas", "type", "source", "key", "data"],
+);
 
 let data;
 try {

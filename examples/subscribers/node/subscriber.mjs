@@ -9,15 +9,14 @@
 // or "valid": false and the errors naming what is wrong. A bad record is reported and skipped,
 // never fatal. Stops after --max-events records (exit 0) or --timeout-s seconds (exit 1).
 
-import { parseArgs } from "node:util";
-
 import { Kafka as KafkaBinding } from "cloudevents";
 
 import { kafkaClient } from "./lib/kafka.mjs";
+import { parseOptions, wholeNumber } from "./lib/options.mjs";
 import { Schemas } from "./lib/schemas.mjs";
 
-const { values: args } = parseArgs({
-  options: {
+const args = parseOptions(
+  {
     bootstrap: { type: "string", default: "127.0.0.1:9092" },
     group: { type: "string" },
     topic: { type: "string", multiple: true },
@@ -25,15 +24,10 @@ const { values: args } = parseArgs({
     "max-events": { type: "string", default: "0" },
     "timeout-s": { type: "string", default: "0" },
   },
-});
-for (const required of ["group", "topic", "schemas"]) {
-  if (!args[required]) {
-    process.stderr.write(`--${required} is required\n`);
-    process.exit(2);
-  }
-}
-const maxEvents = Number(args["max-events"]);
-const timeoutS = Number(args["timeout-s"]);
+  ["group", "topic", "schemas"],
+);
+const maxEvents = wholeNumber(args, "max-events");
+const timeoutS = wholeNumber(args, "timeout-s");
 
 const schemas = new Schemas(args.schemas);
 

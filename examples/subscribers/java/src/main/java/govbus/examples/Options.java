@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Command-line options of the form {@code --name value}; a name may repeat (--topic a --topic b). */
 final class Options {
@@ -19,7 +20,7 @@ final class Options {
             String flag = argv[i];
             String name = flag.startsWith("--") ? flag.substring(2) : "";
             if (!known.contains(name)) {
-                usage("unknown option " + flag + "; known: --" + String.join(", --", known));
+                usage("unknown option " + flag + "; known: --" + String.join(", --", new TreeSet<>(known)));
             }
             if (i + 1 >= argv.length) {
                 usage(flag + " needs a value");
