@@ -101,7 +101,12 @@ try {
     ],
   });
   process.stdout.write(
-    JSON.stringify({ id: event.id, topic, partition: sent.partition, offset: Number(sent.baseOffset) }) + "\n",
+    JSON.stringify({
+      id: event.id,
+      topic,
+      partition: sent.partition,
+      offset: Number(sent.baseOffset),
+    }) + "\n",
   );
 } finally {
   await producer.disconnect();

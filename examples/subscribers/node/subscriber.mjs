@@ -41,8 +41,11 @@ function describe(message, topic, partition) {
   }
   let event;
   try {
-    if (!KafkaBinding.isEvent({ headers })) throw new Error("no ce_id or CloudEvents content-type header");
-    const decoded = KafkaBinding.toEvent({ headers, key: message.key?.toString("utf8"), value: message.value });
+    if (!KafkaBinding.isEvent({ headers })) {
+      throw new Error("no ce_id or CloudEvents content-type header");
+    }
+    const key = message.key?.toString("utf8");
+    const decoded = KafkaBinding.toEvent({ headers, key, value: message.value });
     if (Array.isArray(decoded)) throw new Error("a batch of CloudEvents, not one event");
     event = decoded;
     event.validate(); // the CloudEvents 1.0 attribute rules (required, formats, names)
@@ -76,7 +79,9 @@ function describe(message, topic, partition) {
 
 /** The SDK's ValidationError lists each broken attribute rule in `errors`. */
 function describeError(error) {
-  const details = Array.isArray(error.errors) ? error.errors.map((e) => e.message ?? JSON.stringify(e)) : [];
+  const details = Array.isArray(error.errors)
+    ? error.errors.map((e) => e.message ?? JSON.stringify(e))
+    : [];
   return [error.message, ...details].join("; ").slice(0, 1000);
 }
 
@@ -97,7 +102,8 @@ async function finish(code, reason) {
 process.on("SIGTERM", () => finish(0));
 process.on("SIGINT", () => finish(0));
 if (timeoutS > 0) {
-  setTimeout(() => finish(1, `stopped after ${timeoutS} s with ${seen} of ${maxEvents} records`), timeoutS * 1000).unref();
+  const reason = () => `stopped after ${timeoutS} s with ${seen} of ${maxEvents} records`;
+  setTimeout(() => finish(1, reason()), timeoutS * 1000).unref();
 }
 
 await consumer.connect();
@@ -107,15 +113,16 @@ await consumer.run({
   // least once, so a restarted subscriber may see an event again and should drop a ce_id it has
   // handled. Records after --max-events stay unresolved, for the next run.
   eachBatchAutoResolve: false,
-  eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+  eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, ...state }) => {
     for (const message of batch.messages) {
-      if (finished || stopping || !isRunning() || isStale()) break;
+      if (finished || stopping || !state.isRunning() || state.isStale()) break;
       let line;
       try {
         line = describe(message, batch.topic, batch.partition);
       } catch (error) {
-        const where = { topic: batch.topic, partition: batch.partition, offset: Number(message.offset) };
-        line = { ...where, valid: false, errors: [String(error)] };
+        const { topic, partition } = batch;
+        const offset = Number(message.offset);
+        line = { topic, partition, offset, valid: false, errors: [String(error)] };
       }
       process.stdout.write(JSON.stringify(line) + "\n");
       resolveOffset(message.offset);

@@ -28,6 +28,8 @@ export function parseOptions(options, required) {
 /** The option `name` as a whole number of 0 or more. */
 export function wholeNumber(values, name) {
   const number = Number(values[name]);
-  if (!Number.isInteger(number) || number < 0) usage(`--${name} ${values[name]} is not a whole number`);
+  if (!Number.isInteger(number) || number < 0) {
+    usage(`--${name} ${values[name]} is not a whole number`);
+  }
   return number;
 }

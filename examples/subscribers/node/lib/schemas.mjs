@@ -35,7 +35,8 @@ export class Schemas {
     if (cached) return cached;
     const match = CLOUDEVENTS_TYPE.exec(String(type ?? ""));
     if (!match) {
-      throw new Error(`ce_type ${JSON.stringify(String(type).slice(0, 200))} is not <event type>.v<N>`);
+      const shown = JSON.stringify(String(type).slice(0, 200));
+      throw new Error(`ce_type ${shown} is not <event type>.v<N>`);
     }
     const path = join(this.folder, match[1], `v${match[2]}.schema.json`);
     let document;

@@ -7,20 +7,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Command-line options of the form {@code --name value}; a name may repeat (--topic a --topic b). */
+/** Command-line options {@code --name value}; a name may repeat (--topic a --topic b). */
 final class Options {
     private final Map<String, List<String>> values = new LinkedHashMap<>();
 
     private Options() {}
 
-    /** Reads {@code argv}; exits with status 2 naming the option that is unknown or has no value. */
+    /** Reads {@code argv}; exits 2 naming an option that is unknown or has no value. */
     static Options parse(String[] argv, Set<String> known) {
         Options options = new Options();
         for (int i = 0; i < argv.length; i += 2) {
             String flag = argv[i];
             String name = flag.startsWith("--") ? flag.substring(2) : "";
             if (!known.contains(name)) {
-                usage("unknown option " + flag + "; known: --" + String.join(", --", new TreeSet<>(known)));
+                String names = String.join(", --", new TreeSet<>(known));
+                usage("unknown option " + flag + "; known: --" + names);
             }
             if (i + 1 >= argv.length) {
                 usage(flag + " needs a value");

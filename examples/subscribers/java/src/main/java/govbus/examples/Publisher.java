@@ -89,7 +89,9 @@ public final class Publisher {
                         .withType(type)
                         .withTime(OffsetDateTime.now(ZoneOffset.UTC))
                         .withDataSchema(URI.create(schema.document().path("$id").asString()))
-                        .withExtension("classification", contract.path("classification").asString("OFFICIAL"))
+                        .withExtension(
+                                "classification",
+                                contract.path("classification").asString("OFFICIAL"))
                         .withData("application/json", bytes);
         String subject = options.get("subject", null);
         if (subject != null) {
@@ -104,11 +106,13 @@ public final class Publisher {
                 KafkaMessageFactory.<String>createWriter(topic, key).writeBinary(event);
 
         Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.get("bootstrap", "127.0.0.1:9092"));
+        String bootstrap = options.get("bootstrap", "127.0.0.1:9092");
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        config.put(
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
             RecordMetadata sent = producer.send(record).get();
             ObjectNode line = Schemas.JSON.createObjectNode();

@@ -60,7 +60,8 @@ final class Schemas {
                         .keyword(new AnnotationKeyword("x-govbus"))
                         .build();
         this.registry =
-                SchemaRegistry.withDialect(dialect, builder -> builder.schemaRegistryConfig(config));
+                SchemaRegistry.withDialect(
+                        dialect, builder -> builder.schemaRegistryConfig(config));
     }
 
     /** The schema of a CloudEvents type; throws {@link NoSchema} saying why there is none. */

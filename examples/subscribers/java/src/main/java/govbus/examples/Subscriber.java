@@ -2,6 +2,7 @@ package govbus.examples;
 
 import io.cloudevents.CloudEvent;
 import io.cloudevents.kafka.KafkaMessageFactory;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,6 +13,7 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -52,26 +54,33 @@ public final class Subscriber {
         long timeoutS = options.number("timeout-s", 0);
 
         Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.get("bootstrap", "127.0.0.1:9092"));
+        String bootstrap = options.get("bootstrap", "127.0.0.1:9092");
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         // Bytes, not the SDK's CloudEventDeserializer: a record that is not a CloudEvent then
         // reaches describe() and is reported, instead of failing poll() for the whole consumer.
-        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
 
-        long deadline = timeoutS > 0 ? System.nanoTime() + Duration.ofSeconds(timeoutS).toNanos() : 0;
+        long deadline =
+                timeoutS > 0 ? System.nanoTime() + Duration.ofSeconds(timeoutS).toNanos() : 0;
         long seen = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
             consumer.subscribe(topics);
             while (maxEvents <= 0 || seen < maxEvents) {
                 if (deadline != 0 && System.nanoTime() > deadline) {
-                    System.err.printf("stopped after %d s with %d of %d records%n", timeoutS, seen, maxEvents);
+                    String counts = seen + " of " + maxEvents + " records";
+                    System.err.println("stopped after " + timeoutS + " s with " + counts);
                     System.exit(1);
                 }
                 Map<TopicPartition, OffsetAndMetadata> handled = new HashMap<>();
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+                for (ConsumerRecord<String, byte[]> record : records) {
                     System.out.println(describe(record, schemas));
                     handled.put(
                             new TopicPartition(record.topic(), record.partition()),
@@ -106,7 +115,8 @@ public final class Subscriber {
         line.put("source", event.getSource().toString());
         line.put("subject", event.getSubject());
         line.put("time", event.getTime() == null ? null : event.getTime().toString());
-        line.put("dataschema", event.getDataSchema() == null ? null : event.getDataSchema().toString());
+        URI dataschema = event.getDataSchema();
+        line.put("dataschema", dataschema == null ? null : dataschema.toString());
         line.put("key", record.key());
         Object classification = event.getExtension("classification");
         line.put("classification", classification == null ? null : classification.toString());
