@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps node-deps lint test test-unit demo kafka-up kafka-down clean
+.PHONY: install system-deps node-deps java-deps lint test test-unit demo kafka-up kafka-down clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,26 @@ install: $(STAMP)
 system-deps:
 	scripts/system-deps.sh
 
-# npm tools the tests use as independent checkers (each folder under tools/ with a lockfile).
+# npm tools the tests use as independent checkers (each folder under tools/ with a lockfile),
+# and the Node.js example subscriber the tests run against Kafka.
 node-deps:
-	@for dir in tools/*/; do \
+	@for dir in tools/*/ examples/subscribers/node/; do \
 	  if [ -f "$$dir/package-lock.json" ] && [ ! -d "$$dir/node_modules" ]; then \
 	    npm ci --prefix "$$dir" --silent --no-audit --no-fund; \
 	  fi; \
 	done
+
+# The Java example subscriber the tests run against Kafka: compiled, its dependencies resolved
+# from Maven Central once into Maven's own repository; built again only when its files change.
+JAVA_EXAMPLE := examples/subscribers/java
+JAVA_EXAMPLE_FILES := $(JAVA_EXAMPLE)/pom.xml $(shell find $(JAVA_EXAMPLE)/src -type f 2>/dev/null)
+
+java-deps: $(JAVA_EXAMPLE)/target/classpath.txt
+
+$(JAVA_EXAMPLE)/target/classpath.txt: $(JAVA_EXAMPLE_FILES)
+	mvn --batch-mode --quiet -Dstyle.color=never -f $(JAVA_EXAMPLE)/pom.xml compile dependency:build-classpath \
+	  -Dmdep.outputFile=target/classpath.txt
+	touch $@
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,7 +45,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: lint system-deps node-deps
+test: lint system-deps node-deps java-deps
 	$(BIN)/pytest
 
 test-unit: install node-deps
