@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from adapters.files.config import CsvConfig, FixedWidthConfig
+from adapters.files.config import CsvConfig, FixedWidthConfig, FolderConfig
 from adapters.files.csv_rows import csv_rows
 from adapters.files.fixed_width import fixed_width_rows, format_record
+from adapters.files.formulas import FormulaCheck
 from adapters.files.lines import inspect_file
 from adapters.files.mapping import csv_cells, neutralise
 from adapters.files.sink import BatchFileSink
@@ -41,12 +42,15 @@ def csv_source(config: CsvConfig, context: SourceContext) -> DropFolderSource:
     """A drop-folder source of CSV files."""
     inspector = partial(
         inspect_file,
-        encoding=config.encoding,
         max_bytes=config.max_file_bytes,
         needs_content=config.header,
     )
     return DropFolderSource(
-        config, mapper=context.mapper, parser=partial(csv_rows, config=config), inspector=inspector
+        config,
+        mapper=context.mapper,
+        parser=partial(csv_rows, config=config),
+        inspector=inspector,
+        formulas=_formula_check(config, context),
     )
 
 
@@ -54,7 +58,6 @@ def fixed_width_source(config: FixedWidthConfig, context: SourceContext) -> Drop
     """A drop-folder source of fixed-width files."""
     inspector = partial(
         inspect_file,
-        encoding=config.encoding,
         max_bytes=config.max_file_bytes,
         record_length=config.record_length if config.separator == "none" else None,
     )
@@ -63,6 +66,18 @@ def fixed_width_source(config: FixedWidthConfig, context: SourceContext) -> Drop
         mapper=context.mapper,
         parser=partial(fixed_width_rows, config=config),
         inspector=inspector,
+        formulas=_formula_check(config, context),
+    )
+
+
+def _formula_check(config: FolderConfig, context: SourceContext) -> FormulaCheck | None:
+    if config.formula_cells == "allow":
+        return None
+    return FormulaCheck(
+        context.mapper.config,
+        adapter=context.name,
+        mode=config.formula_cells,
+        exempt=config.formula_cells_exempt,
     )
 
 
