@@ -125,3 +125,24 @@ def test_the_snapshot_reads_only_this_services_series() -> None:
     assert [(p.topic, p.published) for p in snapshot.published] == [("t.v1", 5)]
     registrar, files = snapshot.adapters
     assert (registrar.legacy_up, files.legacy_up) == (False, None)
+
+
+def test_an_adapters_last_record_is_read_apart_from_its_last_successful_poll() -> None:
+    """A source that polls but found nothing has a last success and no last record."""
+    registry = CollectorRegistry()
+    success = Gauge("govbus_adapter_last_success_timestamp_seconds", "s", ["adapter"],
+                    registry=registry)  # fmt: skip
+    record = Gauge("govbus_source_last_record_timestamp_seconds", "r", ["adapter"],
+                   registry=registry)  # fmt: skip
+    success.labels("inbox").set(1_764_072_000)
+    record.labels("inbox")  # declared by the runner at start: 0 until a read returns records
+    success.labels("registrar").set(1_764_072_000)
+    record.labels("registrar").set(1_763_985_600)
+    collector = StatusCollector(
+        "svc", Watched(subscriptions=[], adapters=["inbox", "registrar"]),
+        readiness=Readiness(), last_events=LastEvents(), registry=registry,
+    )  # fmt: skip
+    inbox, registrar = collector.snapshot().adapters
+    assert inbox.last_success == datetime(2025, 11, 25, 12, tzinfo=UTC)
+    assert inbox.last_record is None
+    assert registrar.last_record == datetime(2025, 11, 24, 12, tzinfo=UTC)
