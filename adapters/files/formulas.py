@@ -30,9 +30,9 @@ from bus.adapter_runtime.mapping import FieldRule, MappingConfig, template_field
 from bus.foundation import metrics
 
 log = logging.getLogger(__name__)
-# A legacy value that may become a text field starting with a trigger: the mapper strips
-# leading white space, so a tab or carriage return only matters ahead of another trigger.
-_HINT: Final = re.compile(r"\s*[=+\-@]")
+# The first characters of a legacy value that may become a text field starting with a
+# trigger: the mapper strips leading white space, so white space may hide one behind it.
+_SIGNS: Final = frozenset("=+-@")
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _NAMES: Final = {"\t": "a tab", "\r": "a carriage return"}
 
@@ -110,9 +110,7 @@ class FormulaCheck:
         ``values`` are the legacy record's: when none of them could start a formula the
         event is not walked at all, which keeps the check off the hot path.
         """
-        if not self._always and not any(
-            isinstance(value, str) and _HINT.match(value) for value in values.values()
-        ):
+        if not self._always and not _may_hold_formula(values):
             return None
         found = [
             FormulaCell(cell.field, self._columns.get(cell.field, ()), cell.trigger)
@@ -130,6 +128,16 @@ class FormulaCheck:
             self._adapter, where, cells,
         )  # fmt: skip
         return None
+
+
+def _may_hold_formula(values: Mapping[str, Any]) -> bool:
+    """Whether a legacy value starts with a sign or white space (a loop: called per record)."""
+    for value in values.values():
+        if type(value) is str:
+            first = value[:1]
+            if first in _SIGNS or first.isspace():
+                return True
+    return False
 
 
 def _columns(rule: FieldRule) -> tuple[str, ...]:
