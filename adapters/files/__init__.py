@@ -7,6 +7,7 @@ single-byte encoding such as EBCDIC ``cp500``. See ``config.py`` for every setti
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Mapping
@@ -91,7 +92,16 @@ def _csv_line(config: CsvConfig, cells: list[str]) -> bytes:
         doublequote=config.doublequote,
         lineterminator="\r\n",  # RFC 4180
     ).writerow(cells)
-    return text.getvalue().encode(config.encoding)
+    return text.getvalue().encode(_record_encoding(config.encoding))
+
+
+def _record_encoding(encoding: str) -> str:
+    """The codec of one record: utf-8-sig's byte order mark belongs once, at the file's start."""
+    return "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+
+
+def _file_start(encoding: str) -> bytes:
+    return codecs.BOM_UTF8 if codecs.lookup(encoding).name == "utf-8-sig" else b""
 
 
 def csv_sink(config: CsvConfig, context: SinkContext | None = None) -> BatchFileSink:
@@ -103,19 +113,19 @@ def csv_sink(config: CsvConfig, context: SinkContext | None = None) -> BatchFile
         return _csv_line(config, csv_cells(data, config.columns))
 
     header = [neutralise(column.name) for column in config.columns]
-    return BatchFileSink(
-        config, render=render, header=_csv_line(config, header) if config.header else b""
-    )
+    first = _csv_line(config, header) if config.header else b""
+    return BatchFileSink(config, render=render, header=_file_start(config.encoding) + first)
 
 
 def fixed_width_sink(config: FixedWidthConfig, context: SinkContext | None = None) -> BatchFileSink:
     """A batch-file sink writing fixed-width records, one per line unless ``separator`` none."""
     end = "\n" if config.separator == "newline" else ""
+    encoding = _record_encoding(config.encoding)
 
     def render(data: Mapping[str, Any]) -> bytes:
-        return (format_record(data, config) + end).encode(config.encoding)
+        return (format_record(data, config) + end).encode(encoding)
 
-    return BatchFileSink(config, render=render)
+    return BatchFileSink(config, render=render, header=_file_start(config.encoding))
 
 
 CSV_KIND = AdapterKind(
