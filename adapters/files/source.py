@@ -228,9 +228,8 @@ class DropFolderSource:
         identity = f"{name}/{parsed.first_line}"
         where = position(name, parsed.first_line)
         reason = parsed.reason
-        stage = "parse"
+        stage = "mapping"  # what every other record a file source rejects reports
         if parsed.values is not None:
-            stage = "mapping"
             try:
                 mapped = self._mapper.map(parsed.values)
             except MappingError as exc:

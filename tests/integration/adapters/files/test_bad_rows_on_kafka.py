@@ -100,7 +100,7 @@ async def test_bad_rows_go_to_the_dlq_and_a_kill_mid_file_loses_no_row(
     assert sorted(found) == [f"file badges.csv line {n}" for n in (31, FORMULA_LINE, 4701)]
     for line in LATIN1_LINES:
         stage, message = found[f"file badges.csv line {line}"]
-        assert stage == "parse"
+        assert stage == "mapping"
         assert message.startswith(f"not valid utf-8 text at line {line} byte 21: \\xe9 (")
     stage, message = found[f"file badges.csv line {FORMULA_LINE}"]
     assert stage == "formula"

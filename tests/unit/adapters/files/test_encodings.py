@@ -44,7 +44,7 @@ async def test_a_latin1_byte_in_a_utf8_file_rejects_only_its_row(tmp_path):
     (rejected,) = [r for r in records if r.rejection]
     assert rejected.rejection is not None
     assert rejected.rejection.raw == LATIN1_ROW % 30
-    assert rejected.rejection.stage == "parse"
+    assert rejected.rejection.stage == "mapping"
     assert (source._config.folder / "done" / "badges.csv").exists()
 
 
