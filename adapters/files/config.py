@@ -9,22 +9,41 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FieldType = Literal["str", "int", "decimal", "date"]
 CSV_FIELD_LIMIT = 131_072  # the stdlib csv module's default per-field limit, left untouched
+# The encodings legacy files come in, by Python's canonical codec name. Each has a one-byte
+# newline and delimiters, so records split on bytes before any decoding; other names of the
+# same codec (utf8, latin1, windows-1252, ...) are accepted too.
+ENCODINGS: Final = {
+    "utf-8": "UTF-8 (the default)",
+    "utf-8-sig": "UTF-8 with a byte order mark, as Excel writes it",
+    "ascii": "US-ASCII",
+    "iso8859-1": "latin-1, ISO 8859-1",
+    "iso8859-15": "latin-9, ISO 8859-15 (latin-1 with the euro sign)",
+    "cp1252": "Windows-1252, what most Windows exports call ANSI",
+    "cp850": "DOS Western Europe",
+    "cp437": "DOS United States",
+    "cp500": "EBCDIC International (IBM mainframes)",
+    "cp037": "EBCDIC US/Canada",
+    "cp1140": "EBCDIC US/Canada with the euro sign",
+}
+EncodingErrors = Literal["strict", "replace"]
+FormulaCells = Literal["reject", "flag", "allow"]
 
 
-def _ascii_line_encoding(encoding: str) -> str:
-    """Encodings whose newline and delimiters are one byte each, so lines split on bytes."""
+def _legacy_encoding(encoding: str) -> str:
+    """``encoding`` if it names one of ``ENCODINGS``; otherwise a ``ValueError`` listing them."""
     try:
-        codecs.lookup(encoding)
+        canonical = codecs.lookup(encoding).name
     except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r}") from None
-    if len("\n".encode(encoding)) != 1:
-        raise ValueError(f"encoding {encoding!r} is not byte-oriented (newline is not one byte)")
+        canonical = None
+    if canonical not in ENCODINGS:
+        known = ", ".join("latin-1" if name == "iso8859-1" else name for name in ENCODINGS)
+        raise ValueError(f"unknown encoding {encoding!r}: use one of {known}") from None
     return encoding
 
 
@@ -42,7 +61,32 @@ class FolderConfig(BaseModel):
         description="Source: the inbox (drop folder) to watch. Sink: the folder batch files "
         "are written to. Must exist; a missing folder is reported as the system being down."
     )
-    encoding: str = Field("utf-8", description="Text encoding of the files, e.g. utf-8, cp500.")
+    encoding: str = Field(
+        "utf-8",
+        description="Text encoding of the files: utf-8, utf-8-sig, ascii, latin-1, iso-8859-15, "
+        "cp1252 (Windows), cp850, cp437 (DOS), cp500, cp037, cp1140 (EBCDIC). Anything else "
+        "is a configuration error.",
+    )
+    encoding_errors: EncodingErrors = Field(
+        "strict",
+        description="Source: what a record with bytes that are not valid in `encoding` does. "
+        "strict: the record (row) is rejected to the dead-letter topic, naming its file, line "
+        "and the bytes, and the rest of the file is published. replace: it is published with "
+        "each bad byte replaced by U+FFFD.",
+    )
+    formula_cells: FormulaCells = Field(
+        "reject",
+        description="Source: what a record does whose text field starts like a spreadsheet "
+        "formula (`=`, `+`, `-`, `@`, tab or carriage return; a value that is just a number "
+        "such as `-5` or `+447700900123` is not one). reject (the default): the record goes to "
+        "the dead-letter topic naming the column and line. flag: it is published, counted in "
+        "govbus_adapter_formula_cells_total and logged without the value. allow: no check.",
+    )
+    formula_cells_exempt: tuple[str, ...] = Field(
+        (),
+        description="Source: contract fields (dotted paths, e.g. `contact.phone`) never "
+        "checked for formulas, for text that legitimately starts with `+` or `-`.",
+    )
     pattern: str = Field(
         "*.csv",
         description="Source: only file names matching this glob are picked up, so a writer can "
@@ -104,7 +148,7 @@ class FolderConfig(BaseModel):
     @field_validator("encoding")
     @classmethod
     def _encoding(cls, value: str) -> str:
-        return _ascii_line_encoding(value)
+        return _legacy_encoding(value)
 
     @field_validator("file_name")
     @classmethod

@@ -1,10 +1,12 @@
 """CSV files to records with the stdlib csv module, one rejection per malformed row.
 
 Rows are parsed with ``strict`` quoting, so a stray quote is an error rather than a guess. The
-csv reader pulls lines through a feeder that counts lines and bytes per row: a row longer than
-``max_record_bytes`` (one huge line, or an unclosed quote swallowing the lines after it) is
-rejected as soon as it passes the limit. The csv module restarts its parser on every row, so
-a rejected row never spoils the next.
+csv reader pulls lines through a feeder that counts lines and bytes per row and decodes each
+line on its own: a row longer than ``max_record_bytes`` (one huge line, or an unclosed quote
+swallowing the lines after it) is rejected as soon as it passes the limit, and a row with bytes
+that are not valid in the file's encoding is parsed to its end (a quoted field may span lines)
+and then rejected or, with ``encoding_errors = "replace"``, kept with U+FFFD in their place.
+The csv module restarts its parser on every row, so a rejected row never spoils the next.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from adapters.files.config import CsvConfig
+from adapters.files.decoding import BadBytes, decode_line
 from adapters.files.lines import RAW_KEPT, Line, split_lines
 from adapters.files.parsed import Parsed, Unreadable
 
@@ -33,11 +36,13 @@ class _Feeder:
         self.last = 0
         self.size = 0
         self.raw = bytearray()
+        self.bad: BadBytes | None = None  # the row's first undecodable bytes
 
     def begin(self) -> None:
         self.first = self.last + 1
         self.size = 0
         self.raw.clear()
+        self.bad = None
 
     def __iter__(self) -> _Feeder:
         return self
@@ -52,8 +57,10 @@ class _Feeder:
             raise _TooLarge
         try:
             return line.data.decode(self._encoding)
-        except UnicodeDecodeError as exc:  # changed since it was checked: reject the row
-            raise csv.Error(f"not valid {self._encoding} text: {exc.reason}") from None
+        except UnicodeDecodeError:
+            text, bad = decode_line(line.data, number=line.number, encoding=self._encoding)
+            self.bad = self.bad or bad
+            return text
 
 
 def csv_rows(stream: BinaryIO, config: CsvConfig) -> Iterator[Parsed]:
@@ -73,6 +80,7 @@ def csv_rows(stream: BinaryIO, config: CsvConfig) -> Iterator[Parsed]:
     )
     names = list(config.fieldnames) if config.fieldnames else None
     expect_header = config.header
+    strict = config.encoding_errors == "strict"
     while True:
         feeder.begin()
         try:
@@ -90,6 +98,11 @@ def csv_rows(stream: BinaryIO, config: CsvConfig) -> Iterator[Parsed]:
             if expect_header:
                 raise Unreadable(f"header row: {exc}") from None
             yield _rejected(feeder, f"malformed row: {exc}")
+            continue
+        if feeder.bad is not None and strict:
+            if expect_header:
+                raise Unreadable(f"header row: {feeder.bad.reason}")
+            yield _rejected(feeder, feeder.bad.reason)
             continue
         if not row:
             continue  # a blank line is not a record

@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
 
 from adapters.files.config import FixedWidthConfig, FixedWidthField
+from adapters.files.decoding import decode_line
 from adapters.files.lines import fixed_records, split_lines
 from adapters.files.parsed import Parsed
 
@@ -34,7 +35,8 @@ class LayoutError(ValueError):
 
 
 def fixed_width_rows(stream: BinaryIO, config: FixedWidthConfig) -> Iterator[Parsed]:
-    """The records of a fixed-width file, each parsed or rejected on its own."""
+    """The records of a fixed-width file, each decoded, parsed or rejected on its own."""
+    strict = config.encoding_errors == "strict"
     if config.separator == "none":
         lines = fixed_records(stream, length=config.record_length)
     else:
@@ -46,11 +48,9 @@ def fixed_width_rows(stream: BinaryIO, config: FixedWidthConfig) -> Iterator[Par
         if line.oversized:
             yield Parsed(line.number, line.number, line.data, reason="record is far too long")
             continue
-        try:
-            text = line.data.decode(config.encoding)
-        except UnicodeDecodeError as exc:  # changed since the file was checked
-            reason = f"not valid {config.encoding} text: {exc.reason}"
-            yield Parsed(line.number, line.number, line.data, reason=reason)
+        text, bad = decode_line(line.data, number=line.number, encoding=config.encoding)
+        if bad is not None and strict:
+            yield Parsed(line.number, line.number, line.data, reason=bad.reason)
             continue
         if config.separator == "newline":
             text = text.removesuffix("\n").removesuffix("\r")

@@ -1,15 +1,15 @@
 """Reading files safely: whole-file checks, and records split with a bound on their size.
 
-A file is checked once before any of it is published (``inspect_file``): too large, not in its
-encoding, binary (a NUL byte), or a fixed-length file whose size is not a whole number of
-records means it cannot be read at all and goes to quarantine. Records are then split from the
-bytes with a size bound, so one enormous line is skipped to its end and reported, never held
-in memory whole.
+A file is checked once before any of it is published (``inspect_file``): too large, binary (a
+NUL byte), or a fixed-length file whose size is not a whole number of records means it cannot
+be read at all and goes to quarantine. Records are then split from the bytes with a size bound,
+so one enormous line is skipped to its end and reported, never held in memory whole. Text is
+decoded per record by the parsers (``decoding.py``): bytes that are not valid in the file's
+encoding spoil their record only, not the file.
 """
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +79,6 @@ def fixed_records(stream: BinaryIO, *, length: int) -> Iterator[Line]:
 def inspect_file(
     path: Path,
     *,
-    encoding: str,
     max_bytes: int,
     record_length: int | None = None,
     needs_content: bool = False,
@@ -98,19 +97,12 @@ def inspect_file(
         return (
             f"file is truncated: {size} bytes is not a whole number of {record_length}-byte records"
         )
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     position = 0
     with path.open("rb") as stream:
-        while True:
-            chunk = stream.read(CHUNK)
-            # NUL is 0x00 in every byte-oriented encoding allowed, and never in text.
+        while chunk := stream.read(CHUNK):
+            # NUL is 0x00 in every encoding allowed (config.ENCODINGS), and never in text.
             nul = chunk.find(b"\0")
             if nul >= 0:
                 return f"binary content: a NUL byte at byte {position + nul}"
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                return f"not valid {encoding} text at byte {position + exc.start}: {exc.reason}"
             position += len(chunk)
-            if not chunk:
-                return None
+    return None

@@ -9,11 +9,12 @@ Each file is first checked whole (``inspect_file``); one that cannot be read at 
 ``quarantine/`` with ``<name>.reason.txt`` beside it, and one rejection naming it goes to the
 dead-letter topic. Otherwise its records are parsed, mapped and returned in batches: partition
 ``("inbox", name)``, offset ``{"line": n}`` (records up to line ``n`` published), identity
-``"<name>/<line>"``, so a replay yields the same event ids. A row that cannot be parsed or
-mapped is a ``Rejection`` at ``"file <name> line <n>"``. A file moves to ``done/`` only once
-the offset of its last record is stored (``committed``); after a crash the file is read again
-from its stored offset and earlier lines are skipped. A file name is its identity: a second
-file of the same name is treated as the same file.
+``"<name>/<line>"``, so a replay yields the same event ids. A row that cannot be decoded,
+parsed or mapped, or (with ``formula_cells = "reject"``) whose text starts like a spreadsheet
+formula, is a ``Rejection`` at ``"file <name> line <n>"``, and the rest of the file flows.
+A file moves to ``done/`` only once the offset of its last record is stored (``committed``);
+after a crash the file is read again from its stored offset and earlier lines are skipped. A
+file name is its identity: a second file of the same name is treated as the same file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from adapters.files.config import FolderConfig
+from adapters.files.formulas import FormulaCheck
 from adapters.files.mapping import position
 from adapters.files.parsed import Parsed, Unreadable
 from bus.adapter_runtime.mapping import Mapper
@@ -66,10 +68,17 @@ class DropFolderSource:
     """Reads the inbox of ``config`` with ``parser``; see the module docstring."""
 
     def __init__(
-        self, config: FolderConfig, *, mapper: Mapper, parser: Parser, inspector: Inspector
+        self,
+        config: FolderConfig,
+        *,
+        mapper: Mapper,
+        parser: Parser,
+        inspector: Inspector,
+        formulas: FormulaCheck | None = None,
     ) -> None:
         self._config = config
         self._mapper = mapper
+        self._formulas = formulas
         self._parser = parser
         self._inspector = inspector
         self._stored: dict[str, int] = {}
@@ -219,17 +228,22 @@ class DropFolderSource:
         identity = f"{name}/{parsed.first_line}"
         where = position(name, parsed.first_line)
         reason = parsed.reason
+        stage = "mapping"  # what every other record a file source rejects reports
         if parsed.values is not None:
             try:
                 mapped = self._mapper.map(parsed.values)
             except MappingError as exc:
                 reason = str(exc)
             else:
-                return SourceRecord(
-                    partition, offset, identity, event=mapped.event, key=mapped.key,
-                    subject=mapped.subject,
-                )  # fmt: skip
-        rejection = Rejection(reason or "unreadable record", where, parsed.raw)
+                if self._formulas is not None:
+                    reason = self._formulas.check(parsed.values, mapped.event, where=where)
+                if reason is None:
+                    return SourceRecord(
+                        partition, offset, identity, event=mapped.event, key=mapped.key,
+                        subject=mapped.subject,
+                    )  # fmt: skip
+                stage = "formula"
+        rejection = Rejection(reason or "unreadable record", where, parsed.raw, stage=stage)
         return SourceRecord(partition, offset, identity, rejection=rejection)
 
     def _finish_reading(self, current: _File) -> None:

@@ -6,6 +6,10 @@ and calls ``committed``; only then does it read again, so a slow or unavailable 
 reading (back-pressure) and a crash at any point replays from the stored offset with the same
 event ids. Rejected records go to the adapter's dead-letter topic with their position and
 reason. A legacy system that is down is reopened with exponential backoff.
+
+Two times are exported per adapter: the last successful read (the legacy system answered,
+perhaps with nothing) and the last read that returned records (published or rejected), so an
+operator can alert on a source that stopped sending while its system still answers.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class SourceRunner:
         self._rejected = metrics.ADAPTER_RECORDS_REJECTED.labels(adapter)
         self._poll = metrics.ADAPTER_POLL_SECONDS.labels(adapter)
         self._last_success = metrics.ADAPTER_LAST_SUCCESS.labels(adapter)
+        self._last_record = metrics.SOURCE_LAST_RECORD.labels(adapter)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -147,7 +152,10 @@ class SourceRunner:
                 continue
             self._poll.observe(time.perf_counter() - started)
             self._up.set(1)
-            self._last_success.set(time.time())
+            now = time.time()
+            self._last_success.set(now)
+            if batch:  # an empty inbox answered, but "the nightly file never came" must show
+                self._last_record.set(now)
             return batch
         return None
 

@@ -101,3 +101,15 @@ ADAPTER_LEGACY_UP = Gauge(
     "1 while the adapter's legacy system answers, 0 while it is unreachable.",
     ["adapter"],
 )
+ADAPTER_FORMULA_CELLS = Counter(
+    "govbus_adapter_formula_cells_total",
+    "Legacy records with a text field that starts like a spreadsheet formula, by what the "
+    "source did with them (flagged: published; rejected: sent to its dead-letter topic).",
+    ["adapter", "outcome"],
+)
+SOURCE_LAST_RECORD = Gauge(
+    "govbus_source_last_record_timestamp_seconds",
+    "Unix time a source adapter last read a record (published or rejected); unlike the last "
+    "successful read, a poll that finds nothing (an empty drop folder) leaves it unchanged.",
+    ["adapter"],
+)

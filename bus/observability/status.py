@@ -93,6 +93,7 @@ class AdapterStatus:
     read: int
     published: int
     rejected: int
+    last_record: datetime | None = None  # a read that found records; None: none since start
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +386,7 @@ class StatusCollector:
 
         up = value("govbus_adapter_legacy_system_up")
         last = value("govbus_adapter_last_success_timestamp_seconds")
+        last_record = value("govbus_source_last_record_timestamp_seconds")
         return AdapterStatus(
             name=name,
             legacy_up=None if up is None else up >= 1,
@@ -392,4 +394,5 @@ class StatusCollector:
             read=int(value("govbus_adapter_records_read_total") or 0),
             published=int(value("govbus_adapter_records_published_total") or 0),
             rejected=int(value("govbus_adapter_records_rejected_total") or 0),
+            last_record=datetime.fromtimestamp(last_record, UTC) if last_record else None,
         )

@@ -114,12 +114,21 @@ def render(snapshot: StatusSnapshot) -> str:
         _section(
             "Source adapters",
             "adapters",
-            ["Adapter", "Legacy system", "Last success", "Read", "Published", "Rejected"],
+            [
+                "Adapter",
+                "Legacy system",
+                "Last success",
+                "Last record",
+                "Read",
+                "Published",
+                "Rejected",
+            ],
             [
                 [
                     a.name,
                     _up(a.legacy_up),
                     _time(a.last_success, snapshot.generated_at),
+                    _time(a.last_record, snapshot.generated_at, never="none since start"),
                     a.read,
                     a.published,
                     a.rejected,
@@ -243,9 +252,9 @@ def _iso(moment: datetime) -> str:
     return _utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _time(moment: datetime | None, now: datetime) -> str:
+def _time(moment: datetime | None, now: datetime, *, never: str = "never") -> str:
     if moment is None:
-        return "never"
+        return never
     seconds = max(0, int((_utc(now) - _utc(moment)).total_seconds()))
     ago = f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"
     return f"{_iso(moment)} ({ago} ago)"

@@ -192,3 +192,17 @@ async def test_an_output_folder_that_is_gone_is_a_retriable_not_connected(tmp_pa
     await sink.deliver(event(1), delivery("e-1"))
     await sink.close()
     assert await harness.delivered() == [1]
+
+
+async def test_a_utf8_sig_batch_file_has_one_byte_order_mark_at_its_start(tmp_path):
+    """With encoding utf-8-sig the BOM opens each file once; rows do not start with one."""
+    sink = csv_sink(csv_config(tmp_path, encoding="utf-8-sig", max_records_per_file=2))
+    await sink.open()
+    await sink.deliver(event(1, family_name="Ó Súilleabháin"), delivery("e-1"))
+    await sink.deliver(event(2), delivery("e-2"))
+    await sink.close()
+    (batch,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    content = batch.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbfdriver_number,")
+    assert content.count(b"\xef\xbb\xbf") == 1
+    assert "Ó Súilleabháin" in content.decode("utf-8-sig")

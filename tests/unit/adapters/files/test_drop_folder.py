@@ -135,12 +135,12 @@ async def test_an_unclosed_quote_at_the_end_of_a_truncated_file_is_rejected(tmp_
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (HEADER + b"ODUYA407191JE9AB,Jos\xe9,Oduya,05/03/2025,x,TUO-1\r\n", "not valid utf-8"),
+        (b"driver_number,given_n\xe4mes,family_name\r\n", "header row: not valid utf-8"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary content"),
         (b"", "file is empty"),
         (b"ref,ref\r\nTUO-1,TUO-2\r\n", "repeats a field name"),
     ],
-    ids=["not-utf8", "binary", "empty", "duplicate-header"],
+    ids=["header-not-utf8", "binary", "empty", "duplicate-header"],
 )
 async def test_an_unreadable_file_is_quarantined_with_its_reason(tmp_path, content, reason):
     """Files that cannot be read at all go to quarantine/ with a reason file; one rejection."""

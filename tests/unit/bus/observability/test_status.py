@@ -150,3 +150,24 @@ def test_dead_letter_topics_show_what_kafka_keeps_not_what_this_process_wrote() 
         ("a.v1.dlq", ("subscription mine", "subscription other"), 49),
         ("govbus.adapter.inbox.dlq", ("source adapter inbox",), None),
     ]
+
+
+def test_an_adapters_last_record_is_read_apart_from_its_last_successful_poll() -> None:
+    """A source that polls but found nothing has a last success and no last record."""
+    registry = CollectorRegistry()
+    success = Gauge("govbus_adapter_last_success_timestamp_seconds", "s", ["adapter"],
+                    registry=registry)  # fmt: skip
+    record = Gauge("govbus_source_last_record_timestamp_seconds", "r", ["adapter"],
+                   registry=registry)  # fmt: skip
+    success.labels("inbox").set(1_764_072_000)
+    record.labels("inbox")  # declared by the runner at start: 0 until a read returns records
+    success.labels("registrar").set(1_764_072_000)
+    record.labels("registrar").set(1_763_985_600)
+    collector = StatusCollector(
+        "svc", Watched(subscriptions=[], adapters=["inbox", "registrar"]),
+        readiness=Readiness(), last_events=LastEvents(), registry=registry,
+    )  # fmt: skip
+    inbox, registrar = collector.snapshot().adapters
+    assert inbox.last_success == datetime(2025, 11, 25, 12, tzinfo=UTC)
+    assert inbox.last_record is None
+    assert registrar.last_record == datetime(2025, 11, 24, 12, tzinfo=UTC)

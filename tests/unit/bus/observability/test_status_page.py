@@ -126,3 +126,17 @@ def test_each_dead_letter_topic_is_named_with_whose_it_is_and_what_kafka_keeps()
     assert "source adapter badges-inbox" in text
     assert "not yet read" in text
     assert "govbus dlq list govbus.adapter.badges-inbox.dlq" in text
+
+
+def test_an_adapters_last_record_is_shown_next_to_its_last_success() -> None:
+    """An operator sees when a source last read a record, or that it has read none since start."""
+    adapters = (
+        AdapterStatus("registrar", True, NOW - timedelta(seconds=5), 3, 3, 0,
+                      last_record=NOW - timedelta(hours=26)),
+        AdapterStatus("inbox", True, NOW - timedelta(seconds=5), 0, 0, 0),
+    )  # fmt: skip
+    snapshot = StatusSnapshot(service="council", generated_at=NOW, conditions=(), adapters=adapters)
+    text = " ".join(_parsed(render(snapshot)).text)
+    assert "Last record" in text
+    assert "2026-11-24 10:00:00 UTC (1560 min ago)" in text
+    assert "none since start" in text
