@@ -18,6 +18,7 @@ import io
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from aiohttp import web
 
 from bus.testing.kafka import eventually, free_port, unique_topic
 from tests.integration.adapters.rest.misbehaving import serving
-from tests.unit.contracts.installed import GOVBUS, install_fixture
+from tests.unit.contracts.installed import FIXTURE, GOVBUS
 
 TOKEN = "bb-7c1e93f04a2d5b68"  # noqa: S105 - a test secret, checked for absence
 REFUSED = "BB-0000-0007"  # the API refuses this badge until its record is corrected
@@ -188,7 +189,12 @@ class Council:
 def council(tmp_path: Path, kafka_bootstrap: str) -> Council:
     site = tmp_path / "site-packages"
     site.mkdir()
-    install_fixture(site)  # the council's own contract package, installed as pip would
+    # The council's own contract package, built and installed by pip from its source folder.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
+         str(FIXTURE)],
+        check=True, timeout=300,
+    )  # fmt: skip
     folder = tmp_path / "county"
     (folder / "secrets").mkdir(parents=True)
     (folder / "secrets" / "badge-api-token").write_text(TOKEN + "\n")
