@@ -120,19 +120,83 @@ async def consumer_lag(
         return await probe.lag(group, topics=topics)
 
 
-class LagMonitor(StartStop):
-    """Keeps ``govbus_consumer_lag{group, topic}`` up to date for one consumer group.
+class PeriodicProbe(StartStop):
+    """Measures something off Kafka through a ``LagProbe``, in the background, into gauges.
 
     Lifecycle:
 
     1. ``start()`` once, from a running event loop: it returns at once and a background task
-       measures the lag now and then every ``interval_s`` seconds.
+       measures now and then every ``interval_s`` seconds (``_measure``, by the subclass).
     2. A measurement that fails (Kafka unreachable, group coordinator moving) is logged as a
-       warning and retried at the next interval; the gauge keeps its last values meanwhile.
-       Topics that drop out of the result lose their series.
-    3. ``stop()`` cancels the task, waits for it, closes the clients and removes this group's
-       series so a stopped monitor leaves no stale lag behind. It may be called any number of
-       times and is also what ``async with`` does on exit.
+       warning naming ``what`` and retried at the next interval; the gauges keep their last
+       values meanwhile.
+    3. ``stop()`` cancels the task, waits for it, closes the clients and removes the series the
+       subclass set (``_forget``), so a stopped process leaves no stale number behind. It may be
+       called any number of times and is also what ``async with`` does on exit.
+    """
+
+    def __init__(self, options: Mapping[str, Any], *, interval_s: float, what: str) -> None:
+        if interval_s <= 0:
+            raise ValueError(f"interval_s must be positive, not {interval_s}")
+        self._probe = LagProbe(options)
+        self._interval_s = interval_s
+        self._what = what
+        self._started = False
+        self._task: asyncio.Task[None] | None = None
+        self._measured = asyncio.Event()
+
+    async def _measure(self, probe: LagProbe) -> None:
+        """Take one measurement and set the gauges."""
+        raise NotImplementedError
+
+    def _forget(self) -> None:
+        """Remove the series this probe set."""
+        raise NotImplementedError
+
+    def _has_work(self) -> bool:
+        """Whether there is anything to measure; without, ``start()`` starts nothing."""
+        return True
+
+    async def start(self) -> None:
+        """Start measuring in the background."""
+        if self._started:
+            raise RuntimeError(f"a {type(self).__name__} can be started only once")
+        self._started = True
+        if self._has_work():
+            self._task = asyncio.create_task(self._run(), name=f"govbus-{self._what}")
+
+    async def stop(self) -> None:
+        """Stop measuring, close the clients and remove the series this probe set."""
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._probe.stop()
+        self._forget()
+
+    async def measured(self) -> None:
+        """Wait until the gauges hold at least one successful measurement."""
+        await self._measured.wait()
+
+    async def _run(self) -> None:
+        started = False
+        while True:
+            try:
+                if not started:
+                    await self._probe.start()
+                    started = True
+                await self._measure(self._probe)
+                self._measured.set()
+            except Exception as exc:  # any failure is retried at the next tick
+                log.warning("%s not measured: %s", self._what, exc)
+            await asyncio.sleep(self._interval_s)
+
+
+class LagMonitor(PeriodicProbe):
+    """Keeps ``govbus_consumer_lag{group, topic}`` up to date for one consumer group.
+
+    A ``PeriodicProbe``: topics that drop out of a measurement lose their series.
     """
 
     def __init__(
@@ -144,55 +208,21 @@ class LagMonitor(StartStop):
         interval_s: float = 15.0,
         gauge: Gauge = CONSUMER_LAG,
     ) -> None:
-        if interval_s <= 0:
-            raise ValueError(f"interval_s must be positive, not {interval_s}")
-        self._probe = LagProbe(options)
+        super().__init__(options, interval_s=interval_s, what=f"consumer lag of group {group}")
         self._group = group
         self._topics = None if topics is None else tuple(topics)
-        self._interval_s = interval_s
         self._gauge = gauge
         self._reported: set[str] = set()
-        self._task: asyncio.Task[None] | None = None
-        self._measured = asyncio.Event()
 
-    async def start(self) -> None:
-        """Start measuring in the background."""
-        if self._task is not None:
-            raise RuntimeError("a LagMonitor can be started only once")
-        self._task = asyncio.create_task(self._run(), name=f"govbus-lag-{self._group}")
-
-    async def stop(self) -> None:
-        """Stop measuring, close the clients and remove this group's series."""
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self._probe.stop()
-        for topic in self._reported:
-            self._gauge.remove(self._group, topic)
-        self._reported.clear()
-
-    async def measured(self) -> None:
-        """Wait until the gauge holds at least one successful measurement."""
-        await self._measured.wait()
-
-    async def _run(self) -> None:
-        started = False
-        while True:
-            try:
-                if not started:
-                    await self._probe.start()
-                    started = True
-                self._publish(await self._probe.lag(self._group, topics=self._topics))
-            except Exception as exc:  # any failure is retried at the next tick
-                log.warning("consumer lag of group %s not measured: %s", self._group, exc)
-            await asyncio.sleep(self._interval_s)
-
-    def _publish(self, lag: dict[str, int]) -> None:
+    async def _measure(self, probe: LagProbe) -> None:
+        lag = await probe.lag(self._group, topics=self._topics)
         for topic in self._reported - lag.keys():
             self._gauge.remove(self._group, topic)
         for topic, value in lag.items():
             self._gauge.labels(group=self._group, topic=topic).set(value)
         self._reported = set(lag)
-        self._measured.set()
+
+    def _forget(self) -> None:
+        for topic in self._reported:
+            self._gauge.remove(self._group, topic)
+        self._reported.clear()
