@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,18 +70,18 @@ async def _answers(options: dict[str, Any]) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A one-node broker of its own whose only client listener is SASL_PLAINTEXT with PLAIN."""
+@contextlib.contextmanager
+def sasl_broker(home: Path, *, extra: Mapping[str, str] | None = None) -> Iterator[str]:
+    """A one-node broker of its own whose only client listener is SASL_PLAINTEXT with PLAIN.
+
+    ``extra`` server properties are added (an authorizer, say); yields its address.
+    """
     settings = Settings()
     processes.check_java()
     classpath = jars.resolve(settings.cache_dir)
-    port = free_port()
-    spec = NodeSpec(
-        node_id=1, port=port, controller_port=free_port(), home=tmp_path_factory.mktemp("sasl")
-    )
+    spec = NodeSpec(node_id=1, port=free_port(), controller_port=free_port(), home=home)
     spec.logs_dir.mkdir(parents=True)
-    spec.config_file.write_text(render_properties(_sasl_properties(spec)))
+    spec.config_file.write_text(render_properties(_sasl_properties(spec) | dict(extra or {})))
     spec.log4j_file.write_text(LOG4J2_PROPERTIES)
     processes.format_storage([spec], cluster_id=processes.new_cluster_id(), classpath=classpath)
     pid = processes.start_node(spec, classpath=classpath, heap=settings.kafka_heap)
@@ -93,6 +95,13 @@ def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield spec.address
     finally:
         processes.stop_nodes([pid])
+
+
+@pytest.fixture(scope="module")
+def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A one-node broker of its own whose only client listener is SASL_PLAINTEXT with PLAIN."""
+    with sasl_broker(tmp_path_factory.mktemp("sasl")) as address:
+        yield address
 
 
 async def test_a_sasl_user_publishes_and_reads_back_with_client_options(

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from bus.broker.client import client_options
-from bus.broker.local import jars, processes
-from bus.broker.local.layout import LOG4J2_PROPERTIES, NodeSpec, render_properties
 from bus.broker.topics import WantedTopic, topic_partitions
-from bus.foundation.settings import Settings
 from bus.process.topic_plan import TopicProvider
-from bus.testing.kafka import free_port, unique_topic
+from bus.testing.kafka import unique_topic
 from tests.integration.bus.govbus_cli import govbus
-from tests.integration.test_kafka_sasl import USERS, _answers, _sasl_properties, _settings
+from tests.integration.test_kafka_sasl import USERS, _settings, sasl_broker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -24,34 +19,14 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def acl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A one-node SASL broker with ACLs on: `admin` may do anything, `pensions` nothing."""
-    settings = Settings()
-    processes.check_java()
-    classpath = jars.resolve(settings.cache_dir)
-    spec = NodeSpec(
-        node_id=1, port=free_port(), controller_port=free_port(),
-        home=tmp_path_factory.mktemp("acl"),
-    )  # fmt: skip
-    spec.logs_dir.mkdir(parents=True)
-    properties = _sasl_properties(spec) | {
+    acls = {
         "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
         # The controller listener is PLAINTEXT, so the broker reaches it as ANONYMOUS.
         "super.users": "User:admin;User:ANONYMOUS",
         "allow.everyone.if.no.acl.found": "false",
     }
-    spec.config_file.write_text(render_properties(properties))
-    spec.log4j_file.write_text(LOG4J2_PROPERTIES)
-    processes.format_storage([spec], cluster_id=processes.new_cluster_id(), classpath=classpath)
-    pid = processes.start_node(spec, classpath=classpath, heap=settings.kafka_heap)
-    try:
-        options = client_options(_settings("admin", USERS["admin"]), spec.address)
-        deadline = time.monotonic() + settings.kafka_start_timeout_s
-        while not asyncio.run(_answers(options)):
-            if not processes.is_our_node(pid, spec) or time.monotonic() > deadline:
-                pytest.fail(f"ACL broker did not start: {processes.last_log_line(spec)}")
-            time.sleep(0.5)
-        yield spec.address
-    finally:
-        processes.stop_nodes([pid])
+    with sasl_broker(tmp_path_factory.mktemp("acl"), extra=acls) as address:
+        yield address
 
 
 async def test_a_principal_without_rights_reports_the_missing_topics(acl_bootstrap: str) -> None:
