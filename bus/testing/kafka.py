@@ -11,9 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from bus.broker import topics
 
+_DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs source: set on the topic itself
 _TOPIC_PART = re.compile(r"[^a-zA-Z0-9._-]+")
 
 
@@ -95,3 +98,26 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{what} not reached within {timeout_s} s")
         await asyncio.sleep(0.05)
+
+
+async def topic_configs(
+    bootstrap: str, topic: str, *, set_on_topic: bool = False
+) -> dict[str, str]:
+    """The configs of ``topic`` as the broker reports them, read with a client of its own.
+
+    With ``set_on_topic`` only those set on the topic itself, not inherited from the broker.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic)]
+        )
+    finally:
+        await admin.close()
+    (resource,) = response.to_object()["resources"]
+    return {
+        entry["config_names"]: entry["config_value"]
+        for entry in resource["config_entries"]
+        if not set_on_topic or entry["config_source"] == _DYNAMIC_TOPIC_CONFIG
+    }

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-
 from bus.broker.topics import create_topics, topic_partitions
-from bus.testing.kafka import unique_topic
+from bus.testing.kafka import topic_configs, unique_topic
 from tests.integration.bus.govbus_cli import govbus
 
 DEPLOYMENT = """
@@ -38,24 +35,6 @@ def _deployment(tmp_path: Path) -> Path:
     path = tmp_path / "council.toml"
     path.write_text(DEPLOYMENT.format(folder=tmp_path))
     return path
-
-
-async def _overrides(bootstrap: str, topic: str) -> dict[str, str]:
-    """The configs set on ``topic`` itself (not inherited from the broker)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (response,) = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, topic)]
-        )
-    finally:
-        await admin.close()
-    (resource,) = response.to_object()["resources"]
-    return {
-        e["config_names"]: e["config_value"]
-        for e in resource["config_entries"]
-        if e["config_source"] == 1
-    }
 
 
 def test_apply_creates_what_plan_shows_and_a_second_plan_is_empty(
@@ -132,7 +111,7 @@ async def test_apply_raises_partitions_and_aligns_configs_keeping_other_settings
     assert applied.returncode == 0, applied.stderr
 
     assert len(await topic_partitions(kafka_bootstrap, topic) or []) == 3
-    overrides = await _overrides(kafka_bootstrap, topic)
+    overrides = await topic_configs(kafka_bootstrap, topic, set_on_topic=True)
     assert overrides["retention.ms"] == "604800000"
     assert overrides["max.message.bytes"] == "2000000"
     assert (

@@ -8,8 +8,6 @@ import time
 from collections.abc import AsyncIterator
 
 import httpx
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from bus.broker.topics import WantedTopic, create_topics, topic_partitions
 from bus.foundation.settings import Settings
@@ -18,7 +16,7 @@ from bus.messaging.publisher import Publisher
 from bus.messaging.subscriber import Delivery, RetryPolicy
 from bus.process.service import Service
 from bus.process.topic_plan import TopicProvider
-from bus.testing.kafka import eventually, unique_topic
+from bus.testing.kafka import eventually, topic_configs, unique_topic
 from contracts import Event
 from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2
 
@@ -59,19 +57,6 @@ async def _until_ready(client: httpx.AsyncClient, timeout_s: float) -> float:
     return time.monotonic() - started
 
 
-async def _configs(bootstrap: str, topic: str) -> dict[str, str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        (response,) = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, topic)]
-        )
-    finally:
-        await admin.close()
-    (resource,) = response.to_object()["resources"]
-    return {e["config_names"]: e["config_value"] for e in resource["config_entries"]}
-
-
 async def test_a_sink_started_before_its_topics_exist_delivers_within_seconds(
     kafka_bootstrap: str,
 ) -> None:
@@ -95,8 +80,8 @@ async def test_a_sink_started_before_its_topics_exist_delivers_within_seconds(
 
     assert ready_after < 20
     assert delivered_after < 10
-    dead_letters = await _configs(kafka_bootstrap, v2 + ".dlq")
-    events = await _configs(kafka_bootstrap, v2)
+    dead_letters = await topic_configs(kafka_bootstrap, v2 + ".dlq")
+    events = await topic_configs(kafka_bootstrap, v2)
     assert int(dead_letters["retention.ms"]) > int(events["retention.ms"])
     assert len(await topic_partitions(kafka_bootstrap, v2) or []) == 3
     assert await topic_partitions(kafka_bootstrap, service.codec.topic_for(DeathRegisteredV1))
