@@ -105,7 +105,7 @@ class Subscriber(Generic[E]):
     ) -> None:
         self.subscription = subscription
         self.codec = codec
-        self.topics = _topics_for(subscription.contract, codec)
+        self.topics = topics_for(subscription.contract, codec)
         self._options = {"bootstrap_servers": bootstrap} | (client_options or {})
         self._on_ready = on_ready
         self._dedup = DedupWindow(subscription.dedup_capacity)
@@ -302,7 +302,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._assigned(assigned)
 
 
-def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
+def topics_for(contract: type[Event], codec: Codec) -> list[str]:
     """The topics of ``contract`` and of every older version that upcasts to it."""
     info = contract.contract
     topics = [codec.topic_for(contract)]
@@ -313,4 +313,12 @@ def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
     return topics
 
 
-__all__ = ["Delivery", "Handler", "RetryPolicy", "Stopping", "Subscriber", "Subscription"]
+__all__ = [
+    "Delivery",
+    "Handler",
+    "RetryPolicy",
+    "Stopping",
+    "Subscriber",
+    "Subscription",
+    "topics_for",
+]
