@@ -41,6 +41,7 @@ from faststream.middlewares import AckPolicy
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from bus.broker.client import client_options, resolve_bootstrap
+from bus.faststream.asyncapi import describe_versions
 from bus.faststream.consuming import DELIVERY_CONTEXT, Delivering, text_dead_letter
 from bus.faststream.middleware import GovbusMiddleware
 from bus.faststream.publishing import Publishing
@@ -139,6 +140,10 @@ class Govbus:
                 description=contract.contract.description,
             )
             delivering.faststream_subscriber = faststream_subscriber
+            describe_versions(
+                faststream_subscriber,
+                {self.codec.topic_for(m): m for m in _versions(contract, self.codec)},
+            )
             self._delivering[id(faststream_subscriber)] = delivering
             wrapped: F = faststream_subscriber(handler)
             return wrapped
@@ -235,6 +240,15 @@ class Govbus:
         """Without a Kafka consumer (``TestKafkaBroker``), dead letters go through the broker."""
         topic, headers = text_dead_letter(record, failure, subscriber=subscriber)
         await self.broker.publish(record.value, topic, key=record.key or None, headers=headers)
+
+
+def _versions(contract: type[Event], codec: Codec) -> list[type[Event]]:
+    """``contract`` and the older versions of it its subscribers read, newest first."""
+    info = contract.contract
+    return [
+        codec.registry.get(info.event_type, info.version - step)
+        for step in range(len(topics_for(contract, codec)))
+    ]
 
 
 async def _unused(event: Any, delivery: Delivery) -> None:
