@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import signal
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -90,6 +91,8 @@ class Govbus:
             linger_ms=SAFE_PRODUCER["linger_ms"],
             max_batch_size=SAFE_PRODUCER["max_batch_size"],
             graceful_timeout=graceful_timeout_s,
+            # FastStream logs every message at the broker's level; govbus logs lifecycle only.
+            log_level=logging.DEBUG,
             middlewares=[functools.partial(GovbusMiddleware, bus=self)],
         )
         self.publishing = Publishing(self.codec, publisher=name)

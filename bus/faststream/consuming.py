@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +52,17 @@ log = logging.getLogger(__name__)
 
 DELIVERY_CONTEXT = "govbus_delivery"
 """The FastStream context name under which the handler's ``Delivery`` is kept."""
+
+_DELIVERY: ContextVar[Delivery] = ContextVar("govbus_delivery")
+
+
+def current_delivery() -> Delivery:
+    """The ``Delivery`` of the event the calling handler is handling.
+
+    Cheaper than a ``CurrentDelivery`` parameter, which FastStream resolves in a worker thread
+    for every message. Raises ``LookupError`` outside a govbus handler.
+    """
+    return _DELIVERY.get()
 
 PublishDeadLetter = Callable[[Any, Failure], Awaitable[None]]
 
@@ -173,8 +185,12 @@ class Delivering:
             )
             started = time.perf_counter()
             try:
-                with context.scope(DELIVERY_CONTEXT, delivery):
-                    result = await call_next(message)
+                token = _DELIVERY.set(delivery)
+                try:
+                    with context.scope(DELIVERY_CONTEXT, delivery):
+                        result = await call_next(message)
+                finally:
+                    _DELIVERY.reset(token)
             except Exception as exc:
                 meters.handler_seconds.observe(time.perf_counter() - started)
                 meters.failed.inc()
@@ -342,4 +358,4 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         pass
 
 
-__all__ = ["DELIVERY_CONTEXT", "RetryPolicy", "Delivering", "text_dead_letter"]
+__all__ = ["DELIVERY_CONTEXT", "Delivering", "current_delivery", "text_dead_letter"]
