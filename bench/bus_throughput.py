@@ -43,7 +43,7 @@ from datetime import UTC, datetime
 from functools import partial
 from multiprocessing.synchronize import Event as ProcessEvent
 from queue import Empty
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -237,7 +237,7 @@ async def consume_faststream(
             all_handled.set()
 
     running = asyncio.create_task(bus.run())
-    (subscriber,) = bus.broker.subscribers
+    (subscriber,) = [cast(Any, s) for s in bus.broker.subscribers]
     while subscriber.consumer is None or not subscriber.consumer.assignment():
         await asyncio.sleep(0.05)
         if running.done():
@@ -409,7 +409,8 @@ def one_round(
                 for p in events
             ]
             producers[path] = (
-                raw_topic, partial(produce_raw, bootstrap, raw_topic, records, batch, rate)
+                raw_topic,
+                partial(produce_raw, bootstrap, raw_topic, records, batch, rate),
             )
         else:
             prefix = f"{name}.{path}."

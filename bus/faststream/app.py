@@ -32,7 +32,7 @@ import functools
 import logging
 import signal
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 from aiokafka import AIOKafkaProducer
 from faststream import Context, FastStream
@@ -80,7 +80,9 @@ class Govbus:
     ) -> None:
         self.name = name
         self.settings = settings
-        self.codec = Codec(source=source or f"urn:govbus:{name}", topic_prefix=settings.topic_prefix)
+        self.codec = Codec(
+            source=source or f"urn:govbus:{name}", topic_prefix=settings.topic_prefix
+        )
         self.bootstrap = bootstrap or resolve_bootstrap(settings)
         self.broker = KafkaBroker(
             self.bootstrap,
@@ -148,21 +150,22 @@ class Govbus:
                 {self.codec.topic_for(m): m for m in _versions(contract, self.codec)},
             )
             self._delivering[id(faststream_subscriber)] = delivering
-            wrapped: F = faststream_subscriber(handler)
-            return wrapped
+            # FastStream's wrapper calls the handler with the same arguments.
+            return cast("F", faststream_subscriber(handler))
 
         return register
 
     def publisher(self, contract: type[Event], **options: Any) -> DefaultPublisher:
         """A FastStream publisher of ``contract``'s topic; publish instances with ``key=``."""
         info = contract.contract
-        return self.broker.publisher(
+        publisher: DefaultPublisher = self.broker.publisher(
             self.codec.topic_for(contract),
             schema=contract,
             title=f"{self.codec.topic_for(contract)}:{info.cloudevents_type}",
             description=info.description,
             **options,
         )
+        return publisher
 
     def delivering(self, faststream_subscriber: object) -> Delivering | None:
         """The govbus delivery of a FastStream subscriber, if ``subscriber`` registered it."""

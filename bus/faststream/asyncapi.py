@@ -28,7 +28,7 @@ class _VersionedSpecification(KafkaSubscriberSpecification):
     def get_schema(self) -> dict[str, SubscriberSpec]:
         channels = super().get_schema()
         for spec in channels.values():
-            model = self.payloads.get(spec.address)
+            model = self.payloads.get(spec.address or "")
             if model is not None and spec.operation.message is not None:
                 body = create_model(model.__name__, event=(model, ...))
                 spec.operation.message.payload = get_model_schema(body)

@@ -25,8 +25,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -45,7 +45,7 @@ from bus.foundation.errors import (
 from bus.messaging.codec import Codec
 from bus.messaging.dead_letter import DeadLetterWriter, Failure, dead_letter_headers
 from bus.messaging.dedup import DedupWindow
-from bus.messaging.subscriber import Delivery, RetryPolicy, Subscription
+from bus.messaging.subscriber import Delivery, Subscription
 from bus.messaging.topic_names import dlq_topic
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def current_delivery() -> Delivery:
     for every message. Raises ``LookupError`` outside a govbus handler.
     """
     return _DELIVERY.get()
+
 
 PublishDeadLetter = Callable[[Any, Failure], Awaitable[None]]
 
@@ -197,7 +198,9 @@ class Delivering:
                 final = isinstance(exc, GovbusError) and not exc.retriable
                 if final or attempt >= sub.retry.max_attempts:
                     version = str(decoded.published_version)
-                    await self._dead_letter(record, Failure("handler", exc, attempt), version, consumer)
+                    await self._dead_letter(
+                        record, Failure("handler", exc, attempt), version, consumer
+                    )
                     self._finished(consumer, record)
                     return None
                 delay = sub.retry.delay(attempt)
@@ -327,7 +330,9 @@ class Delivering:
         return meters
 
 
-def text_dead_letter(record: Any, failure: Failure, *, subscriber: str) -> tuple[str, dict[str, str]]:
+def text_dead_letter(
+    record: Any, failure: Failure, *, subscriber: str
+) -> tuple[str, dict[str, str]]:
     """The topic and text headers of a dead letter published through FastStream in tests."""
     headers = dead_letter_headers(
         list(record.headers), topic=record.topic, partition=record.partition,

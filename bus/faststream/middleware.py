@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from bus.faststream.app import Govbus
 
 
-class GovbusMiddleware(BaseMiddleware):  # type: ignore[type-arg]
+class GovbusMiddleware(BaseMiddleware):
     """govbus delivery and publishing for one message of a ``Govbus`` broker."""
 
     def __init__(self, msg: Any, /, *, context: ContextRepo, bus: Govbus) -> None:
@@ -28,9 +28,7 @@ class GovbusMiddleware(BaseMiddleware):  # type: ignore[type-arg]
         self._bus = bus
         self._consumed = False
 
-    async def consume_scope(
-        self, call_next: Callable[[Any], Awaitable[Any]], msg: Any
-    ) -> Any:
+    async def consume_scope(self, call_next: Callable[[Any], Awaitable[Any]], msg: Any) -> Any:
         delivering = self._bus.delivering(self.context.get("handler_"))
         if delivering is None:
             return await call_next(msg)

@@ -24,8 +24,6 @@ from bus.foundation.errors import PublishError
 from bus.messaging.codec import Codec
 from contracts import Event
 
-_OPTIONS = ("ce_id", "ce_subject", "ce_traceparent")
-
 
 class Publishing:
     """Encodes the contract events published through one FastStream broker."""

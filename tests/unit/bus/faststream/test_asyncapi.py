@@ -51,7 +51,9 @@ def faststream_document() -> dict[str, Any]:
         """Stop paying the pension of someone who died."""
 
     bus.publisher(DeathRegisteredV1)
-    document: dict[str, Any] = AsyncAPI(bus.broker, schema_version="3.0.0").to_specification().to_jsonable()
+    document: dict[str, Any] = (
+        AsyncAPI(bus.broker, schema_version="3.0.0").to_specification().to_jsonable()
+    )
     return document
 
 
@@ -63,7 +65,8 @@ def govbus_channels(document: dict[str, Any]) -> dict[str, Any]:
         name = reference["$ref"].rsplit("/", 1)[1]
         message = document["components"]["messages"][name]
         channels[channel["address"]] = (
-            message["title"], shape(message["payload"]["schema"], document)
+            message["title"],
+            shape(message["payload"]["schema"], document),
         )
     return channels
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
 from faststream.kafka import KafkaMessage, TestKafkaBroker
 from prometheus_client import REGISTRY
 
-from bus.faststream import CurrentDelivery, Govbus
+from bus.faststream import CurrentDelivery, Govbus, current_delivery
 from bus.foundation.errors import ContractViolation, PublishError
 from bus.foundation.settings import Settings
 from bus.messaging import dead_letter
@@ -58,6 +58,7 @@ async def test_a_v1_event_reaches_a_v2_handler_upcast_with_its_delivery() -> Non
 
     @bus.subscriber(DeathRegisteredV2)
     async def stop_pension(event: DeathRegisteredV2, delivery: CurrentDelivery) -> None:
+        assert current_delivery() == delivery
         seen.append((event, delivery))
 
     async with TestKafkaBroker(bus.broker):
@@ -294,7 +295,7 @@ async def test_the_topic_prefix_applies_to_subscribers_and_publishers() -> None:
 
     publisher = bus.publisher(DeathRegisteredV1)
     assert publisher.topic == "staging.gro.death-registered.v1"
-    (subscriber,) = bus.broker.subscribers
+    (subscriber,) = [cast(Any, s) for s in bus.broker.subscribers]
     assert sorted(subscriber.topic_names) == [
         "staging.gro.death-registered.v1", "staging.gro.death-registered.v2",
     ]  # fmt: skip
