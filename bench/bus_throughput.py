@@ -1,7 +1,7 @@
 """End-to-end throughput and publish-to-handle latency of the bus, against raw aiokafka.
 
     .venv/bin/python -m bench.bus_throughput [--events N] [--batch B] [--rounds R] [--rate E]
-                                             [--bootstrap HOST:PORT]
+                                             [--faststream] [--bootstrap HOST:PORT]
 
 Both paths carry the same records: ~1 KB JSON values of a planning application (its free-text
 ``proposal`` padded) with the same CloudEvents headers, on fresh 3-partition topics. As in a
@@ -21,6 +21,10 @@ told) after an unreported warm-up round, alternating which goes first, each on f
 the round with the median throughput of each path is reported, and the ratio of those. Kafka
 comes from GOVBUS_KAFKA_BOOTSTRAP or the local cluster; a cluster the benchmark started is
 stopped again, and its topics deleted.
+
+With ``--faststream`` a third path runs in every round: the same publishes as the bus path,
+handled by a FastStream subscriber registered with ``bus.faststream.Govbus`` (the same decoding,
+dedup, metrics and batched commits, on FastStream's consume loop) instead of a ``Subscriber``.
 """
 
 from __future__ import annotations
@@ -39,13 +43,15 @@ from datetime import UTC, datetime
 from functools import partial
 from multiprocessing.synchronize import Event as ProcessEvent
 from queue import Empty
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.kafka import bench_kafka
 from bus.broker.topics import create_topics, delete_topics
+from bus.faststream import Govbus, current_delivery
+from bus.foundation.settings import Settings
 from bus.messaging.codec import Codec, OutgoingRecord
 from bus.messaging.publisher import SAFE_PRODUCER, Publication, Publisher
 from bus.messaging.subscriber import Delivery, Subscriber, Subscription
@@ -208,12 +214,51 @@ def _sent_at(headers: Any) -> float:
     raise ValueError("a benchmark record has no ce_time header")
 
 
+async def consume_faststream(
+    bootstrap: str, prefix: str, count: int, ready: ProcessEvent
+) -> Consumed:
+    """Handle ``count`` events with a FastStream handler registered through ``Govbus``."""
+    latencies: list[float] = []
+    all_handled = asyncio.Event()
+    last = 0.0
+    bus = Govbus(
+        f"bench-{uuid.uuid4().hex[:8]}",
+        settings=Settings(kafka_bootstrap=bootstrap, topic_prefix=prefix),
+    )
+
+    @bus.subscriber(CONTRACT)
+    async def handle(event: Event) -> None:
+        nonlocal last
+        last = time.time()
+        delivery = current_delivery()
+        assert delivery.envelope.time is not None  # encode always sets ce_time
+        latencies.append(last - delivery.envelope.time.timestamp())
+        if len(latencies) == count:
+            all_handled.set()
+
+    running = asyncio.create_task(bus.run())
+    (subscriber,) = [cast(Any, s) for s in bus.broker.subscribers]
+    while subscriber.consumer is None or not subscriber.consumer.assignment():
+        await asyncio.sleep(0.05)
+        if running.done():
+            await running
+    started = time.process_time()
+    ready.set()
+    try:
+        await asyncio.wait_for(all_handled.wait(), DEADLINE_S)
+        cpu = time.process_time() - started
+    finally:
+        bus.stop()
+        await running
+    return Consumed(last, latencies, cpu)
+
+
 def consumer_process(
     path: str, bootstrap: str, where: str, count: int, ready: ProcessEvent, results: Any
 ) -> None:
     """Entry point of a consumer process: consume, then put a ``Consumed`` (or an error)."""
     logging.basicConfig(level=logging.ERROR)
-    consume = consume_bus if path == "bus" else consume_raw
+    consume = {"bus": consume_bus, "raw": consume_raw, "faststream": consume_faststream}[path]
     try:
         results.put(asyncio.run(consume(bootstrap, where, count, ready)))
     except BaseException as exc:
@@ -313,24 +358,34 @@ def run_path(
 
 
 def compare(
-    bootstrap: str, count: int, batch: int, rounds: int, rate: float = 0.0
-) -> tuple[list[Result], list[Result], int]:
-    """Run both paths ``rounds`` times, alternating which goes first, each on fresh topics,
-    after an unreported warm-up round of both with a tenth of the events (so neither path pays
-    for the broker's cold start); return the raw and the bus results and the value size."""
+    bootstrap: str,
+    count: int,
+    batch: int,
+    rounds: int,
+    rate: float = 0.0,
+    *,
+    faststream: bool = False,
+) -> tuple[dict[str, list[Result]], int]:
+    """Run every path ``rounds`` times, rotating which goes first, each on fresh topics,
+    after an unreported warm-up round of all with a tenth of the events (so no path pays for
+    the broker's cold start); return each path's results and the value size."""
     run = uuid.uuid4().hex[:10]
     events = publications(count)
-    one_round(bootstrap, f"bench.{run}.warm-up", events[: max(count // 10, 100)], batch, 0.0)
-    raws: list[Result] = []
-    buses: list[Result] = []
+    paths = ["raw", "bus", *(["faststream"] if faststream else [])]
+    warm_up = events[: max(count // 10, 100)]
+    one_round(bootstrap, f"bench.{run}.warm-up", warm_up, batch, 0.0, paths=paths)
+    results: dict[str, list[Result]] = {path: [] for path in paths}
     for number in range(rounds):
-        raw, bus = one_round(
-            bootstrap, f"bench.{run}.{number}", events, batch, rate, bus_first=number % 2 == 1
-        )
-        raws.append(raw)
-        buses.append(bus)
+        order = paths[number % len(paths) :] + paths[: number % len(paths)]
+        for path, result in one_round(
+            bootstrap, f"bench.{run}.{number}", events, batch, rate, paths=order
+        ).items():
+            results[path].append(result)
     value_bytes = len(Codec(source=SOURCE).encode(events[0].event, key="k", event_id="i").value)
-    return raws, buses, value_bytes
+    return results, value_bytes
+
+
+LABELS = {"raw": "raw aiokafka", "bus": "govbus bus", "faststream": "faststream"}
 
 
 def one_round(
@@ -340,32 +395,37 @@ def one_round(
     batch: int,
     rate: float,
     *,
-    bus_first: bool = False,
-) -> tuple[Result, Result]:
-    """Both paths once, each with its own fresh topic named after ``name``."""
-    prefix = f"{name}.bus."
-    codec = Codec(source=SOURCE, topic_prefix=prefix)
+    paths: list[str],
+) -> dict[str, Result]:
+    """Each of ``paths`` once, in that order, each with its own fresh topic after ``name``."""
     raw_topic = f"{name}.raw.{CONTRACT.contract.topic}"
-    topics = [codec.topic_for(CONTRACT), raw_topic]
-    records = [
-        codec.encode(p.event, key=p.key, event_id=p.event_id or "", time=p.time) for p in events
-    ]
-    send_raw = partial(produce_raw, bootstrap, raw_topic, records, batch, rate)
-    send_bus = partial(produce_bus, bootstrap, codec, events, batch, rate)
-    paths = [
-        ("raw aiokafka", "raw", raw_topic, send_raw),
-        ("govbus bus", "bus", prefix, send_bus),
-    ]
-    if bus_first:
-        paths.reverse()
+    topics = [raw_topic]
+    producers: dict[str, tuple[str, Callable[[], Coroutine[Any, Any, Produced]]]] = {}
+    for path in paths:
+        if path == "raw":
+            codec = Codec(source=SOURCE)
+            records = [
+                codec.encode(p.event, key=p.key, event_id=p.event_id or "", time=p.time)
+                for p in events
+            ]
+            producers[path] = (
+                raw_topic,
+                partial(produce_raw, bootstrap, raw_topic, records, batch, rate),
+            )
+        else:
+            prefix = f"{name}.{path}."
+            codec = Codec(source=SOURCE, topic_prefix=prefix)
+            topics.append(codec.topic_for(CONTRACT))
+            producers[path] = (prefix, partial(produce_bus, bootstrap, codec, events, batch, rate))
     results: dict[str, Result] = {}
     asyncio.run(create_topics(bootstrap, topics))
     try:
-        for label, path, where, produce in paths:
-            results[path] = run_path(label, path, bootstrap, where, produce, len(events))
+        for path in paths:
+            where, produce = producers[path]
+            results[path] = run_path(LABELS[path], path, bootstrap, where, produce, len(events))
     finally:
         asyncio.run(delete_topics(bootstrap, [*topics, *(f"{t}.dlq" for t in topics)]))
-    return results["raw"], results["bus"]
+    return results
 
 
 def median_result(results: list[Result]) -> Result:
@@ -375,15 +435,16 @@ def median_result(results: list[Result]) -> Result:
 
 
 def report(
-    raws: list[Result],
-    buses: list[Result],
+    results: dict[str, list[Result]],
     *,
     value_bytes: int,
     batch: int,
     rate: float,
     bootstrap: str,
 ) -> None:
-    raw, bus = median_result(raws), median_result(buses)
+    raws = results["raw"]
+    medians = {path: median_result(runs) for path, runs in results.items()}
+    raw = medians["raw"]
     print(
         f"{raw.events} events of {value_bytes} B JSON values, batches of {batch}, "
         f"{PARTITIONS} partitions, acks=all, Kafka at {bootstrap}"
@@ -394,21 +455,30 @@ def report(
     )
     if rate:
         print(
-            f"both producers paced to {rate:,.0f} events/s: throughput is set by the pace; "
+            f"all producers paced to {rate:,.0f} events/s: throughput is set by the pace; "
             "compare latency"
         )
-    for number, (one_raw, one_bus) in enumerate(zip(raws, buses, strict=True), start=1):
-        print(
-            f"  round {number}: raw {one_raw.events_per_s:,.0f} events/s, "
-            f"bus {one_bus.events_per_s:,.0f} events/s, "
-            f"bus/raw {one_bus.events_per_s / one_raw.events_per_s:.2f}"
+    for number, one_raw in enumerate(raws):
+        figures = ", ".join(
+            f"{path} {runs[number].events_per_s:,.0f} events/s" for path, runs in results.items()
         )
+        ratios = ", ".join(
+            f"{path}/raw {runs[number].events_per_s / one_raw.events_per_s:.2f}"
+            for path, runs in results.items()
+            if path != "raw"
+        )
+        print(f"  round {number + 1}: {figures}, {ratios}")
     print(f"median round of {len(raws)}:")
-    print(raw.line())
-    print(bus.line())
-    ratio = bus.events_per_s / raw.events_per_s
+    for median in medians.values():
+        print(median.line())
     target = " (paced: not a throughput test)" if rate else " (target >= 0.60)"
-    print(f"bus/raw throughput: {ratio:.2f}{target}")
+    print(f"bus/raw throughput: {medians['bus'].events_per_s / raw.events_per_s:.2f}{target}")
+    if "faststream" in medians:
+        faststream = medians["faststream"].events_per_s
+        print(
+            f"faststream/raw throughput: {faststream / raw.events_per_s:.2f}, "
+            f"faststream/bus: {faststream / medians['bus'].events_per_s:.2f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -422,7 +492,12 @@ def main(argv: list[str] | None = None) -> int:
         help="events/s both producers keep to, to compare latency below saturation "
         "(default: as fast as they can)",
     )
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of both paths")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of every path")
+    parser.add_argument(
+        "--faststream",
+        action="store_true",
+        help="also handle the bus path's events with a FastStream subscriber (bus.faststream)",
+    )
     parser.add_argument("--bootstrap", help="Kafka to use (default: GOVBUS_KAFKA_BOOTSTRAP)")
     args = parser.parse_args(argv)
     if args.events < 100 or args.batch < 1 or args.rounds < 1 or args.rate < 0:
@@ -431,12 +506,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     logging.basicConfig(level=logging.ERROR)  # the client's notes while topics are created
     with bench_kafka(args.bootstrap) as started:
-        raws, buses, value_bytes = compare(
-            started.bootstrap, args.events, args.batch, args.rounds, args.rate
-        )
+        results, value_bytes = compare(
+            started.bootstrap, args.events, args.batch, args.rounds, args.rate,
+            faststream=args.faststream,
+        )  # fmt: skip
         report(
-            raws,
-            buses,
+            results,
             value_bytes=value_bytes,
             batch=args.batch,
             rate=args.rate,

@@ -3,7 +3,8 @@
 ::
 
     cli | testing               the `govbus` program | helpers for tests of services and adapters
-    process                     Service (one govbus process), deployment files, their docs
+    process | faststream        Service (one govbus process), deployment files, their docs |
+                                FastStream services as govbus subscribers and publishers
     adapter_runtime | observability
                                 sources and sinks run by the bus | health, status page, lag
     messaging | broker          events on Kafka: publish, subscribe, dead letters | the cluster

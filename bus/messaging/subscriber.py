@@ -109,7 +109,7 @@ class Subscriber(Generic[E]):
     ) -> None:
         self.subscription = subscription
         self.codec = codec
-        self.topics = _topics_for(subscription.contract, codec)
+        self.topics = topics_for(subscription.contract, codec)
         self._options = {"bootstrap_servers": bootstrap} | (client_options or {})
         self._on_ready = on_ready
         self._dedup = DedupWindow(subscription.dedup_capacity)
@@ -338,7 +338,7 @@ def subscribed_contracts(contract: type[Event], codec: Codec) -> list[type[Event
     return versions
 
 
-def _topics_for(contract: type[Event], codec: Codec) -> list[str]:
+def topics_for(contract: type[Event], codec: Codec) -> list[str]:
     """The topics of ``contract`` and of every older version that upcasts to it."""
     return [codec.topic_for(version) for version in subscribed_contracts(contract, codec)]
 
@@ -351,4 +351,5 @@ __all__ = [
     "Subscriber",
     "Subscription",
     "subscribed_contracts",
+    "topics_for",
 ]
