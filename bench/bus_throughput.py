@@ -223,7 +223,8 @@ async def consume_faststream(
     last = 0.0
     bus = Govbus(
         f"bench-{uuid.uuid4().hex[:8]}",
-        settings=Settings(kafka_bootstrap=bootstrap, topic_prefix=prefix),
+        # health_port=0: the operator's endpoints on a free port, beside other processes' own.
+        settings=Settings(kafka_bootstrap=bootstrap, topic_prefix=prefix, health_port=0),
     )
 
     @bus.subscriber(CONTRACT)

@@ -6,7 +6,7 @@
     process | faststream        Service (one govbus process), deployment files, their docs |
                                 FastStream services as govbus subscribers and publishers
     adapter_runtime | observability
-                                sources and sinks run by the bus | health, status page, lag
+                                sources and sinks run by the bus | health, status page, lag, topics
     messaging | broker          events on Kafka: publish, subscribe, dead letters | the cluster
     foundation                  the error tree, settings, metric declarations, lifecycle
 

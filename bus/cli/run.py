@@ -14,10 +14,10 @@ from bus.adapter_runtime.plugins import adapter_kinds
 from bus.broker.topics import WantedTopic
 from bus.cli.output import fail_on_govbus_error, load_settings
 from bus.messaging.codec import Codec
+from bus.observability.topic_plan import Access, source_topics, subscription_topics
 from bus.process import deployment
 from bus.process.config_docs import reference
 from bus.process.service import Service
-from bus.process.topic_plan import Access, source_topics, subscription_topics
 
 adapters_app = typer.Typer(help="Installed adapter kinds and their reference docs.")
 

@@ -14,8 +14,8 @@ from bus.broker.topics import TopicPlan, apply_topic_plan
 from bus.cli.connection import resolve_bootstrap, run_client
 from bus.cli.output import fail_on_govbus_error, load_settings
 from bus.messaging.codec import Codec
+from bus.observability.topic_plan import TopicProvider, wanted_topics
 from bus.process import deployment
-from bus.process.topic_plan import TopicProvider, wanted_topics
 from contracts import Event
 
 app = typer.Typer(

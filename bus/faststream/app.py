@@ -19,9 +19,18 @@ group ``name``, with manual acknowledgement; ``GovbusMiddleware`` then gives it 
 ``publisher`` gives a FastStream publisher of a contract's topic; any contract event published
 through the broker leaves in govbus's CloudEvents binary mode (see ``bus.faststream.publishing``).
 
+A running ``Govbus`` does for operators what every govbus process does
+(``bus.observability.operations``): before the broker starts it serves ``/metrics``,
+``/healthz``, ``/readyz`` and the status page on ``GOVBUS_HEALTH_HOST:GOVBUS_HEALTH_PORT`` and
+creates the topics its subscribers need (events, older versions they upcast, ``.dlq``; unless
+``GOVBUS_CREATE_TOPICS=false``, when ``/readyz`` names the missing ones); once connected it
+reads consumer lag and the dead letters kept on Kafka. It is ready when Kafka answers, the
+topics exist and every subscriber has partitions (``subscriber:<name>`` says why not).
+
 Lifecycle: ``run()`` once; it starts the broker, runs until ``stop()``, SIGTERM or SIGINT, then
 lets each subscriber finish the record in hand, commits and stops the broker. If a dead letter
-cannot be written, ``run()`` stops the same way and raises ``DeadLetterWriteFailed``.
+cannot be written, ``run()`` stops the same way and raises ``DeadLetterWriteFailed``. ``app()``
+gives the same lifecycle to FastStream's runner (``faststream run module:app``).
 """
 
 from __future__ import annotations
@@ -51,6 +60,9 @@ from bus.messaging.codec import DEFAULT_MAX_VALUE_BYTES, Codec
 from bus.messaging.dead_letter import DeadLetterWriter, Failure
 from bus.messaging.publisher import SAFE_PRODUCER
 from bus.messaging.subscriber import Delivery, RetryPolicy, Subscription, topics_for
+from bus.observability.health import Readiness
+from bus.observability.operations import Operations, Subscribed
+from bus.observability.status import LastEvents
 from contracts import Event
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,6 +78,8 @@ class Govbus:
     consumer groups and the default CloudEvents source ``urn:govbus:<name>``.
 
     The broker connects to ``bootstrap``, else the cluster ``resolve_bootstrap`` finds.
+    ``readiness`` holds what ``/readyz`` answers; ``health_port`` is the bound port once
+    ``run()`` (or the app) started serving.
     """
 
     def __init__(
@@ -77,6 +91,7 @@ class Govbus:
         bootstrap: str | None = None,
         graceful_timeout_s: float = 30.0,
         commit_interval_s: float = 0.2,
+        lag_interval_s: float = 15.0,
     ) -> None:
         self.name = name
         self.settings = settings
@@ -106,6 +121,11 @@ class Govbus:
         self._stop = asyncio.Event()
         self._fatal: BaseException | None = None
         self._app: FastStream | None = None
+        self.readiness = Readiness()
+        self.health_port: int | None = None
+        self._lag_interval_s = lag_interval_s
+        self._last_events = LastEvents()
+        self._operations: Operations | None = None
 
     def subscriber(
         self,
@@ -133,6 +153,7 @@ class Govbus:
                 dead_letters=functools.partial(self._dead_letter_writer, sub_name),
                 test_dead_letter=functools.partial(self._publish_dead_letter, sub_name),
                 on_fatal=self._failed, commit_interval_s=self._commit_interval_s,
+                last_events=self._last_events,
             )  # fmt: skip
             faststream_subscriber = self.broker.subscriber(
                 *topics,
@@ -175,8 +196,9 @@ class Govbus:
         """A FastStream application of the broker that drains and closes like ``run()``; a
         lost dead letter makes it exit."""
         self._app = FastStream(
-            self.broker, on_shutdown=[self.drain], after_shutdown=[self.close], **options
-        )
+            self.broker, on_startup=[self.serve], after_startup=[self.connected],
+            on_shutdown=[self.drain], after_shutdown=[self.close], **options,
+        )  # fmt: skip
         return self._app
 
     def stop(self) -> None:
@@ -190,7 +212,9 @@ class Govbus:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.stop)
         try:
+            await self.serve()
             await self.broker.start()
+            await self.connected()
             await self._stop.wait()
         finally:
             with contextlib.suppress(Exception):
@@ -203,12 +227,38 @@ class Govbus:
         if self._fatal is not None:
             raise self._fatal
 
+    async def serve(self) -> None:
+        """Serve the operator's endpoints and create the subscribers' topics, before the
+        broker starts; raises ``ListenError`` when the health address is taken."""
+        self._operations = operations = Operations(
+            self.name, settings=self.settings, codec=self.codec, bootstrap=self.bootstrap,
+            client_options=client_options(self.settings, self.bootstrap),
+            subscriptions=[
+                Subscribed(d.subscription.name, d.subscription.group, d.subscription.contract)
+                for d in self._delivering.values()
+            ],
+            readiness=self.readiness, last_events=self._last_events,
+            lag_interval_s=self._lag_interval_s,
+        )  # fmt: skip
+        for delivering in self._delivering.values():
+            delivering.on_ready = operations.subscription_ready(delivering.subscription.name)
+        self.health_port = await operations.serve()
+        await operations.provide_topics()
+
+    async def connected(self) -> None:
+        """The broker is connected: ready as far as Kafka goes, lag and dead letters read."""
+        if self._operations is not None:
+            await self._operations.connected()
+
     async def drain(self) -> None:
         """Take no new records, finish those in hand and commit, in every subscriber."""
         await asyncio.gather(*(d.drain() for d in self._delivering.values()))
 
     async def close(self) -> None:
-        """Stop the dead-letter producer, if one was started."""
+        """Stop the dead-letter producer, if one was started, and the operator's endpoints."""
+        if self._operations is not None:
+            await self._operations.stop()
+            self._operations = None
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await self._producer.stop()

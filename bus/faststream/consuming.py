@@ -45,8 +45,9 @@ from bus.foundation.errors import (
 from bus.messaging.codec import Codec
 from bus.messaging.dead_letter import DeadLetterWriter, Failure, dead_letter_headers
 from bus.messaging.dedup import DedupWindow
-from bus.messaging.subscriber import Delivery, Subscription
+from bus.messaging.subscriber import Delivery, Subscription, assignment_readiness
 from bus.messaging.topic_names import dlq_topic
+from bus.observability.status import LastEvents
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class Delivering:
 
     ``dead_letters()`` gives the writer used on a real consumer (started on first use);
     ``test_dead_letter`` publishes a dead letter through the broker when there is none.
+    ``on_ready(ready, detail)`` hears whether the group gave it partitions (and why not) after
+    every rebalance, and that it stopped; ``last_events`` keeps the attributes of what it reads.
     """
 
     def __init__(
@@ -85,6 +88,7 @@ class Delivering:
         test_dead_letter: PublishDeadLetter,
         on_fatal: Callable[[BaseException], None],
         commit_interval_s: float = 0.2,
+        last_events: LastEvents | None = None,
     ) -> None:
         self.subscription = subscription
         self.codec = codec
@@ -105,6 +109,8 @@ class Delivering:
         self._idle.set()
         self._flusher: asyncio.Task[None] | None = None
         self._meters_by_version: dict[int, _Meters] = {}
+        self._last_events = last_events
+        self.on_ready: Callable[[bool, str], None] = lambda ready, detail: None
 
     @property
     def listener(self) -> ConsumerRebalanceListener:
@@ -177,6 +183,9 @@ class Delivering:
         # The handler's argument is the instance decoded above (upcast, unknown fields of a
         # newer minor ignored), not FastStream's own JSON decoding into a strict model.
         message.set_decoder(contract_instance)
+        if self._last_events is not None:
+            # Only the attributes are kept, for the status page.
+            self._last_events.record(envelope, subscription=sub.name)
         position = (record.topic, record.partition, record.offset)
         attempt = self._attempts.pop(position, 0)
         while True:
@@ -300,6 +309,18 @@ class Delivering:
             self._flusher = None
         if self.consumer is not None:
             await self._commits.commit(self.consumer)
+        self.on_ready(False, "stopped")
+
+    def assigned(self, tps: set[TopicPartition]) -> None:
+        """Report whether the group gave this subscriber partitions, and if not why."""
+        found = getattr(self.faststream_subscriber, "consumer", None)
+        consumer = found if isinstance(found, AIOKafkaConsumer) else None
+        self.on_ready(
+            *assignment_readiness(
+                tps, topics=self.topics, group=self.subscription.group,
+                exists=lambda topic: bool(consumer and consumer.partitions_for_topic(topic)),
+            )
+        )  # fmt: skip
 
     async def revoked(self, tps: set[TopicPartition]) -> None:
         """Commit the finished work of ``tps`` and forget their pending retries."""
@@ -360,7 +381,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._delivering.revoked(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        pass
+        self._delivering.assigned(set(assigned))
 
 
 __all__ = ["DELIVERY_CONTEXT", "Delivering", "current_delivery", "text_dead_letter"]

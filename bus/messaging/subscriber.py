@@ -19,7 +19,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -200,27 +200,14 @@ class Subscriber(Generic[E]):
                 await self._commit(self._consumer, workers)
 
     def _partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        """Ready with partitions; without any, not ready, saying which topics do not exist."""
-        if assigned:
-            self._on_ready(True, f"{len(assigned)} partition(s) assigned")
-            return
+        """Ready with partitions; without any, not ready, saying why (``assignment_readiness``)."""
         consumer = self._consumer
-        # The consumer's metadata is what the group assigned from, so it says what was missing.
-        missing = [
-            topic
-            for topic in self.topics
-            if consumer is None or not consumer.partitions_for_topic(topic)
-        ]
-        if missing:
-            which = "topic " if len(missing) == 1 else "topics "
-            why = which + ", ".join(missing) + (" does" if len(missing) == 1 else " do")
-            self._on_ready(False, f"0 partitions assigned: {why} not exist")
-        else:
-            self._on_ready(
-                False,
-                f"0 partitions assigned: other members of group {self.subscription.group} "
-                f"hold every partition of {', '.join(self.topics)}",
+        self._on_ready(
+            *assignment_readiness(
+                assigned, topics=self.topics, group=self.subscription.group,
+                exists=lambda topic: bool(consumer and consumer.partitions_for_topic(topic)),
             )
+        )  # fmt: skip
 
     def _failed(self, error: BaseException) -> None:
         self._fatal = self._fatal or error
@@ -327,6 +314,32 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._assigned(assigned)
 
 
+def assignment_readiness(
+    assigned: Collection[TopicPartition],
+    *,
+    topics: Sequence[str],
+    group: str,
+    exists: Callable[[str], bool],
+) -> tuple[bool, str]:
+    """Whether a consumer of ``topics`` in ``group`` given ``assigned`` can work, and why not.
+
+    Ready with any partition. Without, the reason names the topics that do not exist
+    (``exists`` asks the consumer's metadata, which is what the group assigned from), else
+    says that other members of the group hold every partition.
+    """
+    if assigned:
+        return True, f"{len(assigned)} partition(s) assigned"
+    missing = [topic for topic in topics if not exists(topic)]
+    if missing:
+        which = "topic " if len(missing) == 1 else "topics "
+        why = which + ", ".join(missing) + (" does" if len(missing) == 1 else " do")
+        return False, f"0 partitions assigned: {why} not exist"
+    return False, (
+        f"0 partitions assigned: other members of group {group} "
+        f"hold every partition of {', '.join(topics)}"
+    )
+
+
 def subscribed_contracts(contract: type[Event], codec: Codec) -> list[type[Event]]:
     """``contract`` and every older version that upcasts to it: the versions read."""
     info = contract.contract
@@ -350,6 +363,7 @@ __all__ = [
     "Stopping",
     "Subscriber",
     "Subscription",
+    "assignment_readiness",
     "subscribed_contracts",
     "topics_for",
 ]

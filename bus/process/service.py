@@ -10,15 +10,15 @@
 
     asyncio.run(service.run())
 
-``run()`` connects to Kafka, creates the topics the process needs before it consumes
-(``bus.process.topic_plan``; with ``GOVBUS_CREATE_TOPICS=false``, or without the rights, it names
-the missing ones on ``/readyz`` instead), serves ``/metrics``, ``/healthz``, ``/readyz`` (ready
-once the topics exist and every subscription has partitions) and an HTML status page at ``/``
-(``bus.observability.status_page``), keeps consumer lag and the number of dead letters kept on
-its dead-letter topics up to date, and runs until ``stop()``
-is called or the process receives SIGTERM or SIGINT; then each subscriber finishes the record in
-hand and commits. A subscriber that stops with a fatal error (a lost dead letter) stops the
-service, and ``run()`` raises that error.
+``run()`` connects to Kafka and does for operators what every govbus process does
+(``bus.observability.operations``): it creates the topics the process needs before it consumes
+(with ``GOVBUS_CREATE_TOPICS=false``, or without the rights, it names the missing ones on
+``/readyz`` instead), serves ``/metrics``, ``/healthz``, ``/readyz`` (ready once the topics exist
+and every subscription has partitions) and an HTML status page at ``/``, and keeps consumer lag
+and the number of dead letters kept on its dead-letter topics up to date. It runs until
+``stop()`` is called or the process receives SIGTERM or SIGINT; then each subscriber finishes
+the record in hand and commits. A subscriber that stops with a fatal error (a lost dead letter)
+stops the service, and ``run()`` raises that error.
 """
 
 from __future__ import annotations
@@ -42,16 +42,12 @@ from bus.messaging.codec import Codec
 from bus.messaging.publisher import SAFE_PRODUCER, Publisher
 from bus.messaging.subscriber import Delivery, Handler, RetryPolicy, Subscriber, Subscription
 from bus.messaging.topic_names import TopicNames
-from bus.observability.dead_letter_depth import DeadLetterDepth
-from bus.observability.health import HealthServer, Readiness
-from bus.observability.lag import LagMonitor
-from bus.observability.status import LastEvents, StatusCollector, Watched
-from bus.observability.status_page import render
-from bus.process import topic_plan
-from contracts import ContractError, Event
+from bus.observability.health import Readiness
+from bus.observability.operations import Operations, SourceAdapter, Subscribed
+from bus.observability.status import LastEvents
+from contracts import Event
 
 E = TypeVar("E", bound=Event)
-STATUS_SAMPLE_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,32 +153,24 @@ class Service:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, self.stop)
-        self.readiness.set("kafka", ready=False, detail=f"connecting to {bootstrap}")
-        subscribers = [self._subscriber(sub, bootstrap, options) for sub in self._subscriptions]
-        status = self._status_collector(subscribers)
-        health = HealthServer(
-            self.readiness, host=self.settings.health_host, port=self.settings.health_port,
-            status_page=lambda: render(status.snapshot()),
+        operations = Operations(
+            self.name, settings=self.settings, codec=self.codec, bootstrap=bootstrap,
+            client_options=options,
+            subscriptions=[Subscribed(s.name, s.group, s.contract) for s in self._subscriptions],
+            sources=[SourceAdapter(entry.name, entry.contract) for entry in self._sources],
+            readiness=self.readiness, last_events=self._last_events,
+            lag_interval_s=self._lag_interval_s,
         )  # fmt: skip
-        self.health_port = await health.start()
-        monitors = [
-            LagMonitor(
-                options, s.subscription.group, topics=s.topics, interval_s=self._lag_interval_s
-            )
-            for s in subscribers
+        subscribers = [
+            self._subscriber(sub, bootstrap, options, operations.subscription_ready(sub.name))
+            for sub in self._subscriptions
         ]
-        depth = DeadLetterDepth(
-            options,
-            [topic for topic, _ in self._dead_letter_topics(subscribers)],
-            interval_s=self._lag_interval_s,
-        )
         tasks: list[asyncio.Task[None]] = []
         offsets: OffsetStore | None = None
         dead_letters: AIOKafkaProducer | None = None
-        sampling = asyncio.create_task(status.sample_every(STATUS_SAMPLE_INTERVAL_S))
-        topics_check: asyncio.Task[None] | None = None
         try:
-            topics_check = await self._provide_topics(bootstrap, options)
+            self.health_port = await operations.serve()
+            await operations.provide_topics()
             self.publisher = Publisher(
                 bootstrap=bootstrap, codec=self.codec, name=self.name, client_options=options
             )
@@ -192,7 +180,6 @@ class Service:
                 await offsets.start()
                 dead_letters = AIOKafkaProducer(**options, **SAFE_PRODUCER)
                 await dead_letters.start()
-            self.readiness.set("kafka", ready=True, detail=bootstrap)
             tasks = [
                 asyncio.create_task(self._run_subscriber(s), name=s.subscription.name)
                 for s in subscribers
@@ -203,9 +190,7 @@ class Service:
                 if offsets is not None and dead_letters is not None
             ]
             tasks += [asyncio.create_task(self._run_source(r), name=r.adapter) for r in runners]
-            for monitor in monitors:
-                await monitor.start()
-            await depth.start()
+            await operations.connected()
             self._started.set()
             stop = asyncio.create_task(self._stop.wait())
             await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -225,42 +210,15 @@ class Service:
             if offsets is not None:
                 with contextlib.suppress(Exception):
                     await offsets.close()
-            for monitor in monitors:
-                await monitor.stop()
-            await depth.stop()
             if self.publisher is not None:
                 await self.publisher.close()
-            sampling.cancel()
-            if topics_check is not None:
-                topics_check.cancel()
-            await health.stop()
+            await operations.stop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 with contextlib.suppress(NotImplementedError, RuntimeError):
                     loop.remove_signal_handler(signum)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
-
-    async def _provide_topics(
-        self, bootstrap: str, options: dict[str, Any]
-    ) -> asyncio.Task[None] | None:
-        """Create the topics this process needs before it consumes (``bus.process.topic_plan``);
-        while some are missing, readiness ``topics`` names them and a task keeps checking."""
-        wanted = topic_plan.wanted_topics(
-            subscribed=[s.contract for s in self._subscriptions],
-            sources=[(entry.name, entry.contract) for entry in self._sources],
-            codec=self.codec, settings=self.settings,
-        )  # fmt: skip
-
-        def report(ready: bool, detail: str) -> None:
-            self.readiness.set("topics", ready=ready, detail=detail)
-
-        provider = topic_plan.TopicProvider(
-            wanted, bootstrap=bootstrap, options=options, settings=self.settings, report=report
-        )
-        if await provider.provide():
-            return None
-        return asyncio.create_task(provider.recheck_until_present())
 
     def _runner(
         self, entry: _SourceEntry, offsets: OffsetStore, dead_letters: AIOKafkaProducer
@@ -288,40 +246,13 @@ class Service:
         await runner.run()
         await self._stop.wait()
 
-    def _status_collector(self, subscribers: list[Subscriber[Any]]) -> StatusCollector:
-        def topic_for(event_type: str, version: str) -> str | None:
-            try:
-                return self.codec.topic_for(self.codec.registry.get(event_type, int(version)))
-            except (ContractError, ValueError):
-                return None
-
-        watched = Watched(
-            subscriptions=[
-                (s.subscription.name, s.subscription.group, s.topics) for s in subscribers
-            ],
-            adapters=[entry.name for entry in self._sources],
-            topic_for=topic_for,
-            dead_letter_topics=self._dead_letter_topics(subscribers),
-        )
-        return StatusCollector(
-            self.name, watched, readiness=self.readiness, last_events=self._last_events
-        )
-
-    def _dead_letter_topics(self, subscribers: list[Subscriber[Any]]) -> list[tuple[str, str]]:
-        """Each dead-letter topic this service writes to, with whose dead letters it holds."""
-        return [
-            (self.names.dead_letters(topic), f"subscription {s.subscription.name}")
-            for s in subscribers
-            for topic in s.topics
-        ] + [
-            (self.names.adapter_dead_letters(entry.name), f"source adapter {entry.name}")
-            for entry in self._sources
-        ]
-
     def _subscriber(
-        self, subscription: Subscription[Any], bootstrap: str, options: dict[str, Any]
+        self,
+        subscription: Subscription[Any],
+        bootstrap: str,
+        options: dict[str, Any],
+        on_ready: Callable[[bool, str], None],
     ) -> Subscriber[Any]:
-        condition = f"subscriber:{subscription.name}"
         handler, last_events = subscription.handler, self._last_events
 
         async def noted(event: Any, delivery: Delivery) -> None:
@@ -329,13 +260,7 @@ class Service:
             last_events.record(delivery.envelope, subscription=subscription.name)
             await handler(event, delivery)
 
-        subscription = replace(subscription, handler=noted)
-        self.readiness.set(condition, ready=False, detail="waiting for partitions")
-
-        def on_ready(ready: bool, detail: str) -> None:
-            self.readiness.set(condition, ready=ready, detail=detail)
-
         return Subscriber(
-            subscription, bootstrap=bootstrap, codec=self.codec, client_options=options,
-            on_ready=on_ready,
+            replace(subscription, handler=noted), bootstrap=bootstrap, codec=self.codec,
+            client_options=options, on_ready=on_ready,
         )  # fmt: skip

@@ -14,8 +14,8 @@ from bus.foundation.settings import Settings
 from bus.messaging.codec import Codec
 from bus.messaging.publisher import Publisher
 from bus.messaging.subscriber import Delivery, RetryPolicy
+from bus.observability.topic_plan import TopicProvider
 from bus.process.service import Service
-from bus.process.topic_plan import TopicProvider
 from bus.testing.kafka import eventually, topic_configs, unique_topic
 from contracts import Event
 from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2

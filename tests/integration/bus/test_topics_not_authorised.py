@@ -8,7 +8,7 @@ import pytest
 
 from bus.broker.client import client_options
 from bus.broker.topics import WantedTopic, topic_partitions
-from bus.process.topic_plan import TopicProvider
+from bus.observability.topic_plan import TopicProvider
 from bus.testing.kafka import unique_topic
 from tests.integration.bus.govbus_cli import govbus
 from tests.integration.test_kafka_sasl import USERS, _settings, sasl_broker

@@ -42,9 +42,9 @@ async def publisher(kafka_bootstrap: str, codec: Codec) -> AsyncIterator[Publish
 
 @pytest.fixture
 def bus(kafka_bootstrap: str, prefix: str) -> Govbus:
-    """A FastStream govbus service named pensions on the test's topics."""
-    settings = Settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix)
-    return Govbus("pensions", settings=settings, commit_interval_s=0.05)
+    """A FastStream govbus service named pensions on the test's topics, served on a free port."""
+    settings = Settings(kafka_bootstrap=kafka_bootstrap, topic_prefix=prefix, health_port=0)
+    return Govbus("pensions", settings=settings, commit_interval_s=0.05, lag_interval_s=0.2)
 
 
 @contextlib.asynccontextmanager

@@ -1,4 +1,4 @@
-"""The topics one govbus process needs, and how ``Service.run()`` provides them before traffic.
+"""The topics one govbus process needs, and how it provides them before traffic.
 
 A process needs, every name from ``TopicNames`` (so with ``GOVBUS_TOPIC_PREFIX``):
 
@@ -14,6 +14,9 @@ longer, so an operator has time to look at them after a holiday; a subscriber's 
 the partitions of its event topic, an adapter's one partition (its rejects stay in the order
 they were read). The offsets topic has one partition, is compacted and never expires.
 Replication follows the cluster (``bus.broker.topics.replication_for``).
+
+A ``Service`` and a FastStream ``Govbus`` both provide their topics through ``TopicProvider``
+(wired in ``bus.observability.operations``), and ``govbus topics`` plans and applies the same list.
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ def _config(retention: timedelta | None, *, cleanup: str = "delete") -> dict[str
 
 class TopicProvider:
     """Provides one process's ``wanted`` topics on one cluster, telling ``report(ready, detail)``
-    (the ``topics`` readiness condition of a ``Service``) how that went.
+    (the ``topics`` readiness condition of the process) how that went.
 
     ``provide()`` once before consuming; if it returned ``False``, ``recheck_until_present()``
     in a task of its own, cancelled when the process stops.

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from bus.foundation.settings import Settings
 from bus.messaging.codec import Codec
-from bus.process.topic_plan import source_topics, subscription_topics, wanted_topics
+from bus.observability.topic_plan import source_topics, subscription_topics, wanted_topics
 from contracts import ContractInfo, Event, Owner
 from contracts.base import TopicSpec
 from contracts.catalogue.gro import DeathRegisteredV2
