@@ -59,7 +59,13 @@ from bus.foundation.settings import Settings
 from bus.messaging.codec import DEFAULT_MAX_VALUE_BYTES, Codec
 from bus.messaging.dead_letter import DeadLetterWriter, Failure
 from bus.messaging.publisher import SAFE_PRODUCER
-from bus.messaging.subscriber import Delivery, RetryPolicy, Subscription, topics_for
+from bus.messaging.subscriber import (
+    METADATA_MAX_AGE_MS,
+    Delivery,
+    RetryPolicy,
+    Subscription,
+    topics_for,
+)
 from bus.observability.health import Readiness
 from bus.observability.operations import Operations, Subscribed
 from bus.observability.status import LastEvents
@@ -108,6 +114,8 @@ class Govbus:
             linger_ms=SAFE_PRODUCER["linger_ms"],
             max_batch_size=SAFE_PRODUCER["max_batch_size"],
             graceful_timeout=graceful_timeout_s,
+            # As Service's subscribers: a topic an operator creates later is assigned in seconds.
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
             # FastStream logs every message at the broker's level; govbus logs lifecycle only.
             log_level=logging.DEBUG,
             middlewares=[functools.partial(GovbusMiddleware, bus=self)],
