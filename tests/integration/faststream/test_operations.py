@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -49,7 +50,7 @@ async def _until_ready(client: httpx.AsyncClient, timeout_s: float = 30) -> None
         await asyncio.sleep(0.05)
 
 
-def _fresh(kafka_bootstrap: str, purpose: str, **settings: object) -> Govbus:
+def _fresh(kafka_bootstrap: str, purpose: str, **settings: Any) -> Govbus:
     """A Govbus on a topic prefix of its own whose topics do not exist yet."""
     prefix = unique_topic(purpose) + "."
     return Govbus(

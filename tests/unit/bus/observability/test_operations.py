@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -17,7 +19,7 @@ from contracts.catalogue.gro import DeathRegisteredV1, DeathRegisteredV2
 UNREACHABLE = "127.0.0.1:1"
 
 
-def operations(readiness: Readiness, **settings: object) -> Operations:
+def operations(readiness: Readiness, **settings: Any) -> Operations:
     """A process named pensions with one v2 subscription and one source adapter."""
     chosen = Settings(topic_prefix="staging.", **({"health_port": 0} | settings))
     return Operations(
