@@ -62,7 +62,8 @@ class Settings(BaseSettings):
     )
     create_topics: bool = Field(
         default=True,
-        description="Whether `govbus run` and `Service.run()` create the topics they need (and "
+        description="Whether `govbus run`, `Service.run()` and a FastStream `Govbus` create the "
+        "topics they need (and "
         "raise partitions and retention to what the contracts ask) before consuming. Set it to "
         "false where topics are provisioned separately (`govbus topics apply`); missing topics "
         "are then named in the log and on /readyz.",
