@@ -31,7 +31,7 @@ from bus.foundation.errors import ConfigError, GovbusError, TopicAdminRefused
 _ALREADY_EXISTS = TopicAlreadyExistsError.errno
 _NOT_AUTHORISED = {29, 30, 31}  # topic, group and cluster authorisation failed
 _DYNAMIC_TOPIC_CONFIG = 1  # DescribeConfigs config_source of a topic's own override
-# How long ``apply_topic_plan`` waits for created topics to have leaders in the metadata.
+# How long ``apply_topic_plan`` waits for created or grown topics to show in the metadata.
 TOPICS_READY_TIMEOUT_S = 30.0
 
 Action = Literal["create", "add-partitions", "alter-config"]
@@ -260,7 +260,8 @@ async def apply_topic_plan(
             refused |= await _alter(admin, alters)
         if refused:
             raise _refusal(refused)
-        await _wait_for_leaders(admin, [c.topic for c in creates])
+        grown = [c for c in plan.changes if c.action in ("create", "add-partitions")]
+        await _wait_for_leaders(admin, {c.topic: c.partitions for c in grown})
     finally:
         await admin.close()
 
@@ -322,22 +323,24 @@ async def _alter(admin: AIOKafkaAdminClient, changes: list[TopicChange]) -> dict
     return refused
 
 
-async def _wait_for_leaders(admin: AIOKafkaAdminClient, names: list[str]) -> None:
-    """Wait until every topic in ``names`` is in the metadata with a leader per partition, so a
-    consumer subscribing next sees its partitions instead of waiting for a metadata refresh."""
+async def _wait_for_leaders(admin: AIOKafkaAdminClient, partitions: Mapping[str, int]) -> None:
+    """Wait until each topic is in the metadata with its ``partitions``, each with a leader, so a
+    consumer subscribing next (or the next ``plan``) sees them instead of stale metadata."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + TOPICS_READY_TIMEOUT_S
-    waiting = set(names)
+    waiting = set(partitions)
     while waiting:
         for entry in await admin.describe_topics():
-            led = entry["partitions"] and all(p["leader"] >= 0 for p in entry["partitions"])
-            if entry["error_code"] == 0 and led:
+            shown = entry["partitions"]
+            led = shown and all(p["leader"] >= 0 for p in shown)
+            enough = len(shown) >= partitions.get(entry["topic"], 0)
+            if entry["error_code"] == 0 and led and enough:
                 waiting.discard(entry["topic"])
         if not waiting:
             return
         if loop.time() > deadline:
             raise GovbusError(
-                f"topics created but without leaders after {TOPICS_READY_TIMEOUT_S:.0f} s: "
+                f"topics short of partitions or leaders after {TOPICS_READY_TIMEOUT_S:.0f} s: "
                 + ", ".join(sorted(waiting))
             )
         await asyncio.sleep(0.1)
