@@ -104,24 +104,31 @@ EOF
   say "built $BASE_IMAGE in $((SECONDS - started)) s"
 }
 
-# Builds an image from a Dockerfile unless its inputs (the given files, the base) are unchanged.
-build_from() {
-  local image=$1 context=$2
-  shift 2
-  local inputs started=$SECONDS
-  inputs=$( (image_id "$BASE_IMAGE"; cat "$@") | sha256sum | cut -c1-16)
-  if [ "$(built_from "$image")" = "$inputs" ]; then
-    return 0
-  fi
-  say "building $image"
-  quietly docker build --label "govbus.inputs=$inputs" \
-    --build-arg "BASE_IMAGE=$BASE_IMAGE" --tag "$image" "$context"
-  say "built $image in $((SECONDS - started)) s"
-}
+# Certificate authorities this machine added to its store (see docker/python/Dockerfile).
+LOCAL_CAS=/usr/local/share/ca-certificates
 
 build_python() {
   build_base
-  build_from "$PYTHON_IMAGE" docker/python docker/python/Dockerfile
+  local inputs started=$SECONDS
+  inputs=$( (image_id "$BASE_IMAGE"; cat docker/python/Dockerfile;
+    find "$LOCAL_CAS" -name '*.crt' -type f 2>/dev/null | sort | xargs -r cat) |
+    sha256sum | cut -c1-16)
+  if [ "$(built_from "$PYTHON_IMAGE")" = "$inputs" ]; then
+    return 0
+  fi
+  local context
+  context=$(mktemp -d)
+  # shellcheck disable=SC2064 # the folder is known now
+  trap "rm -rf '$context'" EXIT
+  cp docker/python/Dockerfile "$context/"
+  mkdir "$context/certs"
+  find "$LOCAL_CAS" -name '*.crt' -type f -exec cp {} "$context/certs/" \; 2>/dev/null || true
+  say "building $PYTHON_IMAGE"
+  quietly docker build --label "govbus.inputs=$inputs" \
+    --build-arg "BASE_IMAGE=$BASE_IMAGE" --tag "$PYTHON_IMAGE" "$context"
+  rm -rf "$context"
+  trap - EXIT
+  say "built $PYTHON_IMAGE in $((SECONDS - started)) s"
 }
 
 # Kafka's jars for the image: the broker (kafka_2.13) and its command-line tools (kafka-tools),
