@@ -28,7 +28,7 @@ from bus.testing.kafka import free_port
 # pull; the fixture removes its container itself, also when the session is interrupted.
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 
-from testcontainers.core.container import DockerContainer  # noqa: E402 - after the setting
+from testcontainers.core.container import DockerContainer
 
 START_TIMEOUT_S = 120.0
 

@@ -56,9 +56,9 @@ class Stack:
         # Published ports dropped (`!reset`): the containers talk over the project's network.
         services = yaml.safe_load(COMPOSE.read_text())["services"]
         no_ports = workdir / "compose.no-ports.yaml"
+        published = [name for name, service in services.items() if "ports" in service]
         no_ports.write_text(
-            "services:\n"
-            + "".join(f"  {name}: {{ports: !reset []}}\n" for name, s in services.items() if "ports" in s)
+            "services:\n" + "".join(f"  {name}: {{ports: !reset []}}\n" for name in published)
         )
         files.append(no_ports)
         self.files = files
