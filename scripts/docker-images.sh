@@ -155,7 +155,8 @@ EOF
 build_kafka() {
   build_base
   local inputs started=$SECONDS
-  inputs=$( (image_id "$BASE_IMAGE"; kafka_pom; find docker/kafka -type f | sort | xargs cat) |
+  inputs=$( (image_id "$BASE_IMAGE"; kafka_pom;
+    tar -C docker/kafka --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -c .) |
     sha256sum | cut -c1-16)
   if [ "$(built_from "$KAFKA_IMAGE")" = "$inputs" ]; then
     return 0
@@ -170,7 +171,7 @@ build_kafka() {
   mkdir -p "$CACHE_DIR/kafka-$KAFKA_VERSION"
   quietly mvn --batch-mode --quiet -Dstyle.color=never -f "$context/pom.xml" \
     "-Dmaven.repo.local=$CACHE_DIR/kafka-$KAFKA_VERSION/m2" \
-    "$DEPENDENCY_PLUGIN:copy-dependencies" "-DoutputDirectory=$context/libs"
+    "$DEPENDENCY_PLUGIN:copy-dependencies" "-DoutputDirectory=$context/rootfs/opt/kafka/libs"
   rm "$context/pom.xml"
   say "building $KAFKA_IMAGE"
   quietly docker build --label "govbus.inputs=$inputs" \

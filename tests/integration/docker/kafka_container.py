@@ -31,6 +31,7 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 from testcontainers.core.container import DockerContainer
 
 START_TIMEOUT_S = 120.0
+PULL_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +62,27 @@ def engine_problem() -> str | None:
 
 
 def image_problem(image: str) -> str | None:
-    """Why ``image`` cannot be run without a registry, or ``None`` when the engine has it."""
+    """Why ``image`` cannot be run, or ``None`` when the engine has it or could pull it."""
     done = subprocess.run(
         ["docker", "image", "inspect", "--format", "{{.Id}}", image],
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     if done.returncode == 0:
         return None
-    return f"the engine has no image {image} (scripts/docker-images.sh builds govbus/kafka)"
+    try:
+        pulled = subprocess.run(
+            ["docker", "pull", "--quiet", image],
+            capture_output=True, text=True, timeout=PULL_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"pulling {image} took over {PULL_TIMEOUT_S} s"
+    if pulled.returncode == 0:
+        return None
+    reason = (pulled.stderr or pulled.stdout).strip().splitlines()
+    return (
+        f"the engine has no image {image} and cannot pull it "
+        f"({reason[-1] if reason else '?'}); scripts/docker-images.sh builds govbus/kafka"
+    )
 
 
 def container_environment(port: int, controller_port: int) -> dict[str, str]:

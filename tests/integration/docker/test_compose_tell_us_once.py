@@ -87,6 +87,12 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     finally:
         down = project.compose("down", "--volumes", "--timeout", "10", timeout_s=180)
         assert down.returncode == 0, down.stderr[-2000:]
+        # Each build of changed source leaves the previous image untagged; on a vfs engine
+        # every one of them is a full copy of its layers.
+        subprocess.run(
+            ["docker", "image", "prune", "--force", "--filter", "label=govbus.local=true"],
+            capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
         print(f"compose timings (s): {project.timings}")  # shown with -s: start-up figures
 
 

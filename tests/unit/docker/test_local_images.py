@@ -16,7 +16,7 @@ from bus.broker.local.runners import docker_env_name
 from tests.unit.docker.test_compose import COMPOSE, REPO
 
 LOCAL = COMPOSE.parent / "compose.local.yaml"
-KAFKA_RUN = COMPOSE.parent / "kafka" / "run"
+KAFKA_RUN = COMPOSE.parent / "kafka" / "rootfs" / "etc" / "kafka" / "docker" / "run"
 IMAGES_SCRIPT = REPO / "scripts" / "docker-images.sh"
 
 
