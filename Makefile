@@ -57,13 +57,18 @@ docker-images: install docker-deps
 	scripts/docker-images.sh
 
 # Exit status 3 of a script means "cannot here" (not root, no engine): the tests then skip,
-# saying why, instead of failing.
+# saying why, instead of failing. Kafka runs from the locally built image when the engine has
+# it, otherwise from apache/kafka (GOVBUS_KAFKA_IMAGE chooses another).
+LOCAL_KAFKA_IMAGE := govbus/kafka:$(KAFKA_VERSION)
 test-containers: install
 	scripts/docker-engine.sh start || [ $$? -eq 3 ]
 	scripts/docker-compose-plugin.sh || [ $$? -eq 3 ]
 	! scripts/docker-engine.sh status >/dev/null || scripts/docker-images.sh || [ $$? -eq 3 ]
-	DOCKER_HOST=$$(scripts/docker-engine.sh host) GOVBUS_TEST_KAFKA=container \
-	  GOVBUS_KAFKA_IMAGE=govbus/kafka:$(KAFKA_VERSION) $(BIN)/pytest $(CONTAINER_TESTS)
+	export DOCKER_HOST=$$(scripts/docker-engine.sh host) GOVBUS_TEST_KAFKA=container; \
+	if docker image inspect $(LOCAL_KAFKA_IMAGE) >/dev/null 2>&1; then \
+	  export GOVBUS_KAFKA_IMAGE=$${GOVBUS_KAFKA_IMAGE:-$(LOCAL_KAFKA_IMAGE)}; \
+	fi; \
+	$(BIN)/pytest $(CONTAINER_TESTS)
 
 lint: install
 	$(BIN)/ruff check .
