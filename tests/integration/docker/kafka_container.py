@@ -57,7 +57,10 @@ def engine_problem() -> str | None:
     if done.returncode != 0:
         lines = (done.stderr or done.stdout).strip().splitlines()
         where = os.environ.get("DOCKER_HOST", "the default socket")
-        return f"no Docker engine answers at {where}: {lines[-1] if lines else '?'}"
+        return (
+            f"no Docker engine answers at {where}: {lines[-1] if lines else '?'} "
+            "(`make test-containers` starts govbus's own and sets DOCKER_HOST)"
+        )
     return None
 
 
