@@ -127,6 +127,8 @@ def kafka_container(image: str, *, timeout_s: float = START_TIMEOUT_S) -> Iterat
                 bootstrap, brokers=1, timeout_s=timeout_s, still_starting=still_starting
             )
         except KafkaUnavailable as exc:
+            if wrapped.status not in {"created", "running"}:
+                raise  # still_starting's error already quotes the container's output
             raise KafkaUnavailable(
                 f"{exc}; the container's last line: {_last_line(container)}", bootstrap=bootstrap
             ) from exc
