@@ -288,6 +288,9 @@ def test_images_are_pinned_and_the_govbus_image_carries_the_project_version() ->
             assert (repository, tag) == ("govbus", version), name
             assert "build" in service
     (base,) = [args for word, args in _dockerfile() if word == "FROM"]
+    # The official image unless a build argument names another (compose.local.yaml's).
+    arguments = dict(args.partition("=")[::2] for word, args in _dockerfile() if word == "ARG")
+    base = re.sub(r"\$\{(\w+)\}", lambda m: arguments[m[1]], base)
     image, _, tag = base.partition(":")
     assert image == "python"
     assert re.fullmatch(r"3\.11\.\d+-slim", tag), base
