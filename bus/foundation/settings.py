@@ -148,6 +148,11 @@ class Settings(BaseSettings):
         description="Client id sent to Kafka with every request: it names this process in the "
         "brokers' logs, metrics and quotas.",
     )
+    federation: Path | None = Field(
+        default=None,
+        description="Folder of the federation directory: the organisations, who may publish "
+        "each contract and the data-sharing agreements (`govbus federation validate DIR`).",
+    )
 
     @field_validator("kafka_sasl_mechanism", "kafka_sasl_username", "kafka_sasl_password")
     @classmethod
@@ -198,6 +203,14 @@ class Settings(BaseSettings):
         certfile_missing = info.data.get("kafka_ssl_certfile", "invalid") is None
         if info.field_name == "kafka_ssl_keyfile" and certfile_missing:
             raise ValueError(f"{variable} is set without GOVBUS_KAFKA_SSL_CERTFILE")
+        return value
+
+    @field_validator("federation")
+    @classmethod
+    def _federation_is_a_folder(cls, value: Path | None) -> Path | None:
+        """The federation directory exists; its content is checked when it is loaded."""
+        if value is not None and not value.is_dir():
+            raise ValueError(f"GOVBUS_FEDERATION names {value}, which is not a folder")
         return value
 
 
