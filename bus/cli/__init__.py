@@ -6,6 +6,7 @@ import typer
 
 from bus.cli import contracts as contracts_cli
 from bus.cli import dlq as dlq_cli
+from bus.cli import federation as federation_cli
 from bus.cli import kafka as kafka_cli
 from bus.cli import publish as publish_cli
 from bus.cli import run as run_cli
@@ -28,6 +29,7 @@ app.command("run")(run_cli.run)
 app.command("validate")(run_cli.validate)
 app.add_typer(run_cli.adapters_app, name="adapters")
 app.add_typer(topics_cli.app, name="topics")
+app.add_typer(federation_cli.app, name="federation")
 
 
 @app.callback()

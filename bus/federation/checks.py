@@ -60,18 +60,30 @@ def check(
     registry: Registry,
     today: date,
     agreement_files: Sequence[str] | None = None,
+    members: bool = True,
 ) -> list[Problem]:
     """Every problem of ``federation`` as of ``today``; empty when it is consistent.
 
     ``agreement_files`` names the file of each agreement, in order (``agreements/<id>.toml``
-    when not given).
+    when not given). With ``members=False`` (the member files could not be read) the rules
+    that need organisations and publishing rights are left out; the agreements' contracts,
+    fields, dates and overlaps are still checked.
     """
     files = agreement_files or [agreement_file(a.id) for a in federation.agreements]
     report = _Report(files)
-    _organisations(federation, report)
-    _rights(federation, registry, report)
+    if members:
+        _organisations(federation, report)
+        _rights(federation, registry, report)
     for index, agreement in enumerate(federation.agreements):
-        _agreement(federation, index, agreement, registry=registry, today=today, report=report)
+        _agreement(
+            federation,
+            index,
+            agreement,
+            registry=registry,
+            today=today,
+            report=report,
+            members=members,
+        )
     _duplicates(
         [a.id for a in federation.agreements],
         lambda i, first: report.agreement(
@@ -160,6 +172,7 @@ def _agreement(
     registry: Registry,
     today: date,
     report: _Report,
+    members: bool,
 ) -> None:
     def where(key: str, message: str) -> None:
         report.agreement(index, key, message)
@@ -167,11 +180,11 @@ def _agreement(
     codes = [o.code for o in federation.organisations]
     for role in ("provider", "recipient"):
         code = getattr(agreement, role)
-        if code not in codes:
+        if members and code not in codes:
             where(role, _unknown(code, codes))
     models = _contract(registry, agreement.contract, agreement.versions, where=where)
     provider = federation.organisation(agreement.provider)
-    for version in models:
+    for version in models if members else ():
         allowed = federation.publishers_of(agreement.contract, version)
         if provider is not None and provider not in allowed:
             names = ", ".join(o.code for o in allowed) or "nobody"

@@ -13,8 +13,8 @@ most ``MAX_FILE_BYTES`` each and there are at most ``MAX_AGREEMENTS`` agreements
 with a dot are ignored, and any other file that is not one of these is reported, so a misspelt
 name never drops an agreement unnoticed. Every problem is reported at once, each naming its file
 and key; TOML syntax errors name the line. References are checked (``bus.federation.checks``)
-once the two member files are valid; an agreement file that is itself invalid is left out of
-them.
+among the files that are valid: an invalid agreement file is left out of them, and the rules
+that need members and publishing rights wait until both of those files are valid.
 """
 
 from __future__ import annotations
@@ -99,11 +99,10 @@ def read(directory: Path, *, registry: Registry | None = None, today: date | Non
     publishers = _parse(directory, PUBLISHERS_FILE, PublishersFile, problems)
     files, agreements = _agreements(directory, problems)
     problems += _strays(directory)
-    if organisations is None or publishers is None:
-        return Reading(None, tuple(problems))
+    members = organisations is not None and publishers is not None
     federation = Federation(
-        organisations=organisations.organisations,
-        publishers=publishers.publishers,
+        organisations=() if organisations is None else organisations.organisations,
+        publishers=() if publishers is None else publishers.publishers,
         agreements=tuple(agreements),
     )
     problems += check(
@@ -111,6 +110,7 @@ def read(directory: Path, *, registry: Registry | None = None, today: date | Non
         registry=default_registry if registry is None else registry,
         today=date.today() if today is None else today,
         agreement_files=files,
+        members=members,
     )
     return Reading(None if problems else federation, tuple(problems))
 
