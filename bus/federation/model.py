@@ -198,6 +198,7 @@ class Organisation(_Frozen):
     kind: OrganisationKind = Field(description="What sort of public or third-sector body it is.")
     gss_code: LocalAuthorityCode | None = Field(
         default=None,
+        validate_default=True,
         description="ONS GSS code of a local authority (E06-E10, E47, W06, S12, N09), e.g."
         " E10000016; required for a local authority, refused for any other kind.",
     )
@@ -233,6 +234,7 @@ class PublishingRight(_Frozen):
     )
     kinds: tuple[OrganisationKind, ...] = Field(
         default=(),
+        validate_default=True,
         description="Kinds whose every member may publish it, e.g. [\"local-authority\"].",
     )
 
