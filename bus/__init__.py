@@ -6,9 +6,9 @@
     process | faststream        Service (one govbus process), deployment files, their docs |
                                 FastStream services as govbus subscribers and publishers
     adapter_runtime | observability | federation
-                                sources and sinks run by the bus | health, status page, lag, topics |
-                                the federation directory: members, publishers, data-sharing
-                                agreements
+                                sources and sinks run by the bus | health, status page, lag,
+                                topics | the federation directory: members, publishers,
+                                data-sharing agreements
     messaging | broker          events on Kafka: publish, subscribe, dead letters | the cluster
     foundation                  the error tree, settings, metric declarations, lifecycle
 

@@ -109,12 +109,14 @@ def _duplicates(values: Iterable[object], report: Callable[[int, int], None]) ->
 def _organisations(federation: Federation, report: _Report) -> None:
     members = federation.organisations
     for key in ("code", "kafka_principal", "gss_code"):
-        _duplicates(
-            [getattr(o, key) for o in members],
-            lambda i, first, key=key: report.organisation(
-                i, key, f"{getattr(members[i], key)!r} is also the {key} of organisations[{first}]"
-            ),
-        )
+
+        def repeated(index: int, first: int, key: str = key) -> None:
+            value = getattr(members[index], key)
+            report.organisation(
+                index, key, f"{value!r} is also the {key} of organisations[{first}]"
+            )
+
+        _duplicates([getattr(o, key) for o in members], repeated)
 
 
 def _contract(
@@ -230,7 +232,7 @@ def _status(agreement: Agreement, today: date, where: Where) -> None:
         where(
             "status",
             f"{agreement.status!r} but the agreement ended on {agreement.end} (today is {today});"
-            " set status = \"expired\" or extend end",
+            ' set status = "expired" or extend end',
         )
     if agreement.status == "expired" and not ended:
         running = "has no end" if agreement.end is None else f"runs until {agreement.end}"

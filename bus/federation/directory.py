@@ -86,7 +86,9 @@ class Reading:
     problems: tuple[Problem, ...]
 
 
-def read(directory: Path, *, registry: Registry | None = None, today: date | None = None) -> Reading:
+def read(
+    directory: Path, *, registry: Registry | None = None, today: date | None = None
+) -> Reading:
     """Read and check ``directory`` as of ``today`` (the local date when not given).
 
     Never raises for bad content: every problem is in the reading. ``registry`` holds the
@@ -115,7 +117,9 @@ def read(directory: Path, *, registry: Registry | None = None, today: date | Non
     return Reading(None if problems else federation, tuple(problems))
 
 
-def load(directory: Path, *, registry: Registry | None = None, today: date | None = None) -> Federation:
+def load(
+    directory: Path, *, registry: Registry | None = None, today: date | None = None
+) -> Federation:
     """The federation in ``directory``; raises ``ConfigError`` listing every problem."""
     reading = read(directory, registry=registry, today=today)
     if reading.federation is None:

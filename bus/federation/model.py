@@ -147,7 +147,7 @@ def retention_days(duration: str) -> int:
 
 
 def _unique(values: tuple[str, ...] | tuple[int, ...]) -> tuple[str, ...] | tuple[int, ...]:
-    repeated = sorted({str(v) for v in values if values.count(v) > 1})  # type: ignore[arg-type]
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
     if repeated:
         raise ValueError(f"repeated: {', '.join(repeated)}")
     return values
@@ -235,7 +235,7 @@ class PublishingRight(_Frozen):
     kinds: tuple[OrganisationKind, ...] = Field(
         default=(),
         validate_default=True,
-        description="Kinds whose every member may publish it, e.g. [\"local-authority\"].",
+        description='Kinds whose every member may publish it, e.g. ["local-authority"].',
     )
 
     @validates("organisations")
@@ -344,11 +344,7 @@ class Agreement(_Frozen):
 
     def in_force(self, on: date) -> bool:
         """Whether data may flow on ``on``: active, started and not ended."""
-        return (
-            self.status == "active"
-            and self.start <= on
-            and (self.end is None or on <= self.end)
-        )
+        return self.status == "active" and self.start <= on and (self.end is None or on <= self.end)
 
     def overlaps(self, other: Agreement) -> bool:
         """Whether both cover a shared version of one contract between the same two parties

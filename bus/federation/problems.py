@@ -28,8 +28,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message}" if self.key else (
-            f"{self.file}: {self.message}"
+        return (
+            f"{self.file}: {self.key}: {self.message}"
+            if self.key
+            else (f"{self.file}: {self.message}")
         )
 
     def as_json(self) -> dict[str, str]:

@@ -78,9 +78,7 @@ def test_a_field_must_exist_in_every_version_covered(
     )
 
 
-def test_a_path_into_a_plain_value_names_nothing(
-    federation_dir: Path, problems: Problems
-) -> None:
+def test_a_path_into_a_plain_value_names_nothing(federation_dir: Path, problems: Problems) -> None:
     """A path continuing below a date is refused: a date has no fields."""
     edit(federation_dir / DWP, '"death.date"', '"death.date.year"')
     assert problems() == [
@@ -197,7 +195,9 @@ def test_an_expired_agreement_that_has_not_ended_is_an_error(
 ) -> None:
     """'expired' with an end still to come, or with no end, contradicts the dates."""
     edit(federation_dir / DWP, 'status = "active"', 'status = "expired"')
-    assert problems() == [f"{DWP}: agreement.status: 'expired' but the agreement runs until 2030-03-31"]
+    assert problems() == [
+        f"{DWP}: agreement.status: 'expired' but the agreement runs until 2030-03-31"
+    ]
 
 
 def test_dates_out_of_order_are_refused_at_their_key(
@@ -205,7 +205,11 @@ def test_dates_out_of_order_are_refused_at_their_key(
 ) -> None:
     """A review before the start, or an end before the review, names the later key."""
     edit(federation_dir / DWP, "review = 2027-04-01", "review = 2024-04-01")
-    edit(federation_dir / "agreements" / "gro-council-deaths.toml", "end = 2028-03-31", "end = 2026-09-30")
+    edit(
+        federation_dir / "agreements" / "gro-council-deaths.toml",
+        "end = 2028-03-31",
+        "end = 2026-09-30",
+    )
     assert problems() == [
         "agreements/gro-council-deaths.toml: agreement.end: Value error, end 2026-09-30 is"
         " before review 2026-10-01",

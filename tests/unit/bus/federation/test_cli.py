@@ -48,7 +48,10 @@ def test_validate_lists_every_problem_and_exits_1(federation_dir: Path) -> None:
     assert as_json.returncode == 1
     result = json.loads(as_json.stdout)
     assert result["ok"] is False
-    assert [p["key"] for p in result["problems"]] == ["organisations[0].kind", "agreement.fields[5]"]
+    assert [p["key"] for p in result["problems"]] == [
+        "organisations[0].kind",
+        "agreement.fields[5]",
+    ]
 
 
 def test_validate_refuses_a_day_that_is_not_a_date() -> None:

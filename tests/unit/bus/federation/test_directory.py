@@ -20,7 +20,13 @@ Problems = Callable[[], list[str]]
 def test_the_tell_us_once_federation_is_valid_today() -> None:
     """The example federation shipped with govbus loads with no problem as of the real date."""
     federation = Federation.load(EXAMPLE)
-    assert {o.code for o in federation.organisations} == {"gro", "dwp", "dvla", "council", "library"}
+    assert {o.code for o in federation.organisations} == {
+        "gro",
+        "dwp",
+        "dvla",
+        "council",
+        "library",
+    }
     library = next(a for a in federation.agreements if a.id == "gro-library-deaths")
     assert "deceased.nino" not in library.fields
     assert {"deceased.name", "death.date", "deceased.usual_address"} <= set(library.fields)
@@ -46,7 +52,11 @@ def test_in_force_counts_active_started_and_unended_agreements() -> None:
 
 def test_load_raises_a_config_error_listing_every_problem(federation_dir: Path) -> None:
     """Two mistakes in two files are both in the one error, each with file and key."""
-    edit(federation_dir / "organisations.toml", 'kafka_principal = "User:dwp"', 'kafka_principal = "dwp"')
+    edit(
+        federation_dir / "organisations.toml",
+        'kafka_principal = "User:dwp"',
+        'kafka_principal = "dwp"',
+    )
     edit(federation_dir / "agreements" / "gro-dwp-deaths.toml", '"death.date"', '"death.dat"')
     with pytest.raises(ConfigError) as caught:
         directory.load(federation_dir, today=TODAY)
@@ -70,13 +80,19 @@ def test_a_folder_that_does_not_exist_is_one_problem(tmp_path: Path) -> None:
 
 def test_malformed_toml_names_the_file_and_line(federation_dir: Path, problems: Problems) -> None:
     """A syntax error gives the file and the line tomllib stopped at."""
-    edit(federation_dir / "publishers.toml", 'versions = [1]\norganisations = ["dwp"]', "versions = [1\n")
+    edit(
+        federation_dir / "publishers.toml",
+        'versions = [1]\norganisations = ["dwp"]',
+        "versions = [1\n",
+    )
     [problem] = problems()
     assert problem.startswith("publishers.toml: not valid TOML:")
     assert "line" in problem
 
 
-def test_an_oversized_file_is_refused_before_parsing(federation_dir: Path, problems: Problems) -> None:
+def test_an_oversized_file_is_refused_before_parsing(
+    federation_dir: Path, problems: Problems
+) -> None:
     """A file over the size limit is reported by size, without reading it all."""
     path = federation_dir / "agreements" / "gro-dwp-deaths.toml"
     path.write_text(path.read_text() + "#" * directory.MAX_FILE_BYTES)
@@ -87,7 +103,7 @@ def test_an_oversized_file_is_refused_before_parsing(federation_dir: Path, probl
 
 def test_a_file_that_is_not_utf8_is_named(federation_dir: Path, problems: Problems) -> None:
     """Bytes that are not UTF-8 are reported with their position."""
-    (federation_dir / "publishers.toml").write_bytes(b'# caf\xe9\n')
+    (federation_dir / "publishers.toml").write_bytes(b"# caf\xe9\n")
     assert problems() == ["publishers.toml: not UTF-8 (byte 5)"]
 
 
@@ -95,7 +111,10 @@ def test_a_misspelt_key_gets_a_did_you_mean(federation_dir: Path, problems: Prob
     """An unknown key is refused at its path, with the key it probably meant."""
     edit(federation_dir / "agreements" / "gro-dwp-deaths.toml", "retention =", "retension =")
     found = problems()
-    assert "agreements/gro-dwp-deaths.toml: agreement.retension: unknown key; did you mean 'retention'?" in found
+    assert (
+        "agreements/gro-dwp-deaths.toml: agreement.retension: unknown key;"
+        " did you mean 'retention'?" in found
+    )
     assert "agreements/gro-dwp-deaths.toml: agreement.retention: Field required" in found
 
 
@@ -125,7 +144,11 @@ def test_every_problem_of_every_file_is_reported_at_once(
 ) -> None:
     """Problems in organisations and in two agreements all come back from one reading."""
     edit(federation_dir / "organisations.toml", 'code = "dvla"', 'code = "DVLA"')
-    edit(federation_dir / "agreements" / "gro-dwp-deaths.toml", "retention = \"P6Y\"", "retention = \"six years\"")
+    edit(
+        federation_dir / "agreements" / "gro-dwp-deaths.toml",
+        'retention = "P6Y"',
+        'retention = "six years"',
+    )
     edit(federation_dir / "agreements" / "gro-library-deaths.toml", "2029-03-31", "2025-01-01")
     found = problems()
     assert [line.split(": ")[0] for line in found] == [
@@ -140,8 +163,11 @@ def test_a_hostile_string_is_refused_without_being_echoed(
     federation_dir: Path, problems: Problems
 ) -> None:
     """A bidi override or control character in a name is refused; the value is not printed."""
-    edit(federation_dir / "organisations.toml", 'name = "Department for Work and Pensions"',
-         'name = "Department\\u202Efor Work"')
+    edit(
+        federation_dir / "organisations.toml",
+        'name = "Department for Work and Pensions"',
+        'name = "Department\\u202Efor Work"',
+    )
     [problem] = problems()
     assert problem.startswith("organisations.toml: organisations[1].name:")
     assert "U+202E" in problem

@@ -26,7 +26,10 @@ AGREEMENT: dict[str, Any] = {
     "versions": [2],
     "fields": ["death.date"],
     "purpose": "Stop pensions.",
-    "lawful_basis": {"text": "SI 2010/444", "legislation": "https://www.legislation.gov.uk/uksi/2010/444"},
+    "lawful_basis": {
+        "text": "SI 2010/444",
+        "legislation": "https://www.legislation.gov.uk/uksi/2010/444",
+    },
     "retention": "P6Y",
     "start": "2025-04-01",
     "review": "2026-04-01",
@@ -51,7 +54,9 @@ def test_organisation_codes_are_short_lower_case_names(code: str) -> None:
     assert error.startswith("code: Value error, a code is")
 
 
-@pytest.mark.parametrize("principal", ["dwp", "User:", "Group:dwp", "User:dwp;User:admin", "User:dwp\n"])
+@pytest.mark.parametrize(
+    "principal", ["dwp", "User:", "Group:dwp", "User:dwp;User:admin", "User:dwp\n"]
+)
 def test_a_kafka_principal_is_one_user(principal: str) -> None:
     """Only User:<name> with a plain name is accepted: no lists, other types or newlines."""
     [error] = _errors(Organisation, {**ORGANISATION, "kafka_principal": principal})
