@@ -10,6 +10,8 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
+from aiokafka.conn import create_conn
+from aiokafka.errors import KafkaError, SaslAuthenticationFailed
 from aiokafka.helpers import create_ssl_context
 
 from bus.foundation.errors import InvalidSetting, KafkaUnavailable
@@ -66,6 +68,41 @@ def ssl_context(settings: Settings) -> ssl.SSLContext:
                 variable=variable,
             ) from exc
     return context
+
+
+async def check_credentials(settings: Settings, bootstrap: str, *, timeout_s: float = 10.0) -> None:
+    """Connect once to the first broker of ``bootstrap`` with ``settings``' security.
+
+    aiokafka's clients only log a refused login and then report that they cannot bootstrap;
+    this says why. Raises ``InvalidSetting`` naming the SASL variables when the broker refuses
+    the user name or password (which it never shows), and ``KafkaUnavailable`` when the
+    broker cannot be reached or the TLS handshake fails.
+    """
+    options = client_options(settings, bootstrap)
+    host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
+    connection_options = {
+        key: value
+        for key, value in options.items()
+        if key not in ("bootstrap_servers",)
+    }
+    try:
+        connection = await create_conn(
+            host, int(port), request_timeout_ms=int(timeout_s * 1000), **connection_options
+        )
+    except SaslAuthenticationFailed as exc:
+        raise InvalidSetting(
+            f"Kafka at {host}:{port} refused SASL user {settings.kafka_sasl_username!r} "
+            f"({settings.kafka_sasl_mechanism}): wrong GOVBUS_KAFKA_SASL_USERNAME or "
+            "GOVBUS_KAFKA_SASL_PASSWORD",
+            variable="GOVBUS_KAFKA_SASL_PASSWORD",
+        ) from exc
+    except (KafkaError, OSError, ssl.SSLError, TimeoutError) as exc:
+        raise KafkaUnavailable(
+            f"Kafka at {host}:{port} cannot be reached with GOVBUS_KAFKA_SECURITY_PROTOCOL="
+            f"{settings.kafka_security_protocol}: {_reason(exc) or type(exc).__name__}",
+            bootstrap=bootstrap,
+        ) from exc
+    connection.close()
 
 
 def _reason(exc: BaseException) -> str:

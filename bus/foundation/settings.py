@@ -121,11 +121,17 @@ class Settings(BaseSettings):
         min_length=1,
         description="SASL user name. Required with SASL, refused without it.",
     )
+    kafka_sasl_password_file: Path | None = Field(
+        default=None,
+        description="File holding the SASL password (its first line), instead of "
+        "GOVBUS_KAFKA_SASL_PASSWORD; `govbus kafka up --secure` writes the admin's.",
+    )
     kafka_sasl_password: SecretStr | None = Field(
         default=None,
         validate_default=True,
         min_length=1,
-        description="SASL password (never printed). Required with SASL, refused without it.",
+        description="SASL password (never printed). Required with SASL (or "
+        "GOVBUS_KAFKA_SASL_PASSWORD_FILE), refused without it.",
     )
     kafka_ssl_cafile: Path | None = Field(
         default=None,
@@ -162,6 +168,8 @@ class Settings(BaseSettings):
         if protocol is None:  # the protocol itself was invalid and is reported on its own
             return value
         variable = _variable(info.field_name)
+        if info.field_name == "kafka_sasl_password":
+            value = _password_from_file(value, info.data.get("kafka_sasl_password_file"))
         if protocol.startswith("SASL_") and value is None:
             raise ValueError(
                 f"{variable} is required when GOVBUS_KAFKA_SECURITY_PROTOCOL is {protocol}"
@@ -212,6 +220,30 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"GOVBUS_FEDERATION names {value}, which is not a folder")
         return value
+
+
+def _password_from_file(value: object, path: Path | None) -> object:
+    """The password read from GOVBUS_KAFKA_SASL_PASSWORD_FILE, which excludes the variable."""
+    if path is None:
+        return value
+    if value is not None:
+        raise ValueError(
+            "GOVBUS_KAFKA_SASL_PASSWORD and GOVBUS_KAFKA_SASL_PASSWORD_FILE are both set; "
+            "give the password one way"
+        )
+    try:
+        with path.open(encoding="utf-8") as file:
+            first = file.readline(4097).rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"GOVBUS_KAFKA_SASL_PASSWORD_FILE names {path}, which cannot be read: {exc}"
+        ) from exc
+    if not first or len(first) > 4096:
+        raise ValueError(
+            f"GOVBUS_KAFKA_SASL_PASSWORD_FILE names {path}, whose first line is not a password "
+            "of 1 to 4096 characters"
+        )
+    return SecretStr(first)
 
 
 def _variable(field_name: str | None) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiokafka.errors import KafkaError
 
-from bus.broker.local import jars, probe
+from bus.broker.local import jars, probe, security
 from bus.broker.local.layout import HOST, NodeSpec, bootstrap, plan
 from bus.broker.local.processes import formatted_cluster_id, new_cluster_id
 from bus.broker.local.runners import DockerRunner, JarRunner, NodeRunner
@@ -76,6 +76,7 @@ class ClusterStatus:
     nodes: tuple[NodeStatus, ...]
     brokers: tuple[BrokerStatus, ...] = ()
     error: str | None = None
+    secure: bool = False  # started with --secure: SASL_SSL/SCRAM-SHA-512 and ACLs
 
     @property
     def running(self) -> bool:
@@ -106,20 +107,37 @@ class LocalKafka:
         self.home = settings.kafka_home
         self._record_file = self.home / "cluster.json"
 
-    def up(self, *, nodes: int = 1, report: Report = lambda _: None) -> UpResult:
+    def up(
+        self,
+        *,
+        nodes: int = 1,
+        secure: bool = False,
+        ports: tuple[int, ...] | None = None,
+        report: Report = lambda _: None,
+    ) -> UpResult:
         """Ensure a cluster of ``nodes`` runs and answers; return its bootstrap address.
 
         With ``GOVBUS_KAFKA_BOOTSTRAP`` set it starts nothing and only waits for that cluster.
         A cluster already running is reused; nodes of a recorded cluster that have stopped are
-        started again from their data.
+        started again from their data. ``secure`` starts a secured cluster (see
+        ``bus.broker.local.security``) and writes the admin's settings to ``<home>/admin.env``;
+        ``ports`` replaces the standard client ports (one per node).
         """
         if self.settings.kafka_bootstrap:
+            from bus.broker.client import client_options  # client imports this module lazily
+
             address = self.settings.kafka_bootstrap
             report(f"using the Kafka cluster at {address} (GOVBUS_KAFKA_BOOTSTRAP); starting none")
-            probe.wait_until_ready(address, brokers=1, timeout_s=30)
+            options = client_options(self.settings, address)
+            probe.wait_until_ready(address, brokers=1, timeout_s=30, options=options)
             return UpResult(bootstrap=address, already_running=True, started_nodes=())
         with self._locked():
-            return self._up(nodes, report)
+            return self._up(nodes, report, secure=secure, ports=ports)
+
+    @property
+    def secure_files(self) -> security.SecureFiles:
+        """Where a secured cluster under this home keeps its CA, keys and admin settings."""
+        return security.SecureFiles(self.home)
 
     @contextlib.contextmanager
     def running(self, *, nodes: int = 1, report: Report = lambda _: None) -> Iterator[UpResult]:
@@ -138,8 +156,8 @@ class LocalKafka:
         record = self._read_record()
         if record is None:
             return ClusterStatus("none", "", self.home, None, ())
-        runner = self._runner(record["backend"])
-        specs = plan(len(record["nodes"]), self.home)
+        runner = self._runner(record["backend"], secure=bool(record.get("secure")))
+        specs = plan(len(record["nodes"]), self.home, record.get("ports"))
         statuses = tuple(
             NodeStatus(
                 node_id=spec.node_id,
@@ -151,7 +169,12 @@ class LocalKafka:
             for spec, handle in zip(specs, record["nodes"], strict=True)
         )
         return ClusterStatus(
-            record["backend"], bootstrap(specs), self.home, record["cluster_id"], statuses
+            record["backend"],
+            bootstrap(specs),
+            self.home,
+            record["cluster_id"],
+            statuses,
+            secure=bool(record.get("secure")),
         )
 
     def _external(self, address: str) -> ClusterStatus:
@@ -184,8 +207,8 @@ class LocalKafka:
             record = self._read_record()
             stopped = 0
             if record is not None:
-                runner = self._runner(record["backend"])
-                specs = plan(len(record["nodes"]), self.home)
+                runner = self._runner(record["backend"], secure=bool(record.get("secure")))
+                specs = plan(len(record["nodes"]), self.home, record.get("ports"))
                 nodes = list(zip(specs, record["nodes"], strict=True))
                 stopped = sum(runner.alive(spec, handle) for spec, handle in nodes)
                 runner.stop(nodes, keep_data=keep_data)
@@ -194,21 +217,33 @@ class LocalKafka:
         shutil.rmtree(self.home, ignore_errors=True)
         return f"stopped {stopped} Kafka node(s) and removed {self.home}"
 
-    def _up(self, nodes: int, report: Report) -> UpResult:
+    def _up(
+        self, nodes: int, report: Report, *, secure: bool, ports: tuple[int, ...] | None
+    ) -> UpResult:
         record = self._read_record()
-        specs = plan(nodes, self.home)
         if record is not None and len(record["nodes"]) != nodes:
             raise ClusterStateError(
                 f"{self.home} holds a {len(record['nodes'])}-node local Kafka from an earlier run; "
                 "run `govbus kafka down` first to remove it"
             )
-        runner = self._runner(record["backend"] if record else self._choose_backend())
+        if record is not None and bool(record.get("secure")) != secure:
+            was, now = ("secured", "plain") if record.get("secure") else ("plain", "secured")
+            raise ClusterStateError(
+                f"{self.home} holds a {was} local Kafka from an earlier run, not a {now} one; "
+                "run `govbus kafka down` first to remove it"
+            )
+        ports = tuple(record["ports"]) if record and record.get("ports") else ports
+        specs = plan(nodes, self.home, ports)
+        backend = record["backend"] if record else self._choose_backend(secure=secure)
+        runner = self._runner(backend, secure=secure)
         handles: list[str] = list(record["nodes"]) if record else [""] * nodes
         cluster_id = record["cluster_id"] if record else self._adopt_data(specs)
         stopped = [s for s, h in zip(specs, handles, strict=True) if not runner.alive(s, h)]
         address = bootstrap(specs)
         if not stopped:
             report(f"a {nodes}-node local Kafka is already running under {self.home}")
+            if secure:
+                report(f"admin settings: {self.secure_files.admin_env}")
             return UpResult(bootstrap=address, already_running=True, started_nodes=())
         for spec in stopped:
             _ensure_free(spec)
@@ -218,7 +253,7 @@ class LocalKafka:
         started_at = time.monotonic()
         for spec in stopped:
             handles[spec.node_id - 1] = runner.start(spec, specs, cluster_id)
-            self._write_record(runner.name, cluster_id, handles)
+            self._write_record(runner.name, cluster_id, handles, secure=secure, ports=ports)
             report(f"started Kafka node {spec.node_id} on {spec.address} ({runner.name})")
 
         def still_starting() -> None:
@@ -230,33 +265,56 @@ class LocalKafka:
                         f"{runner.failure_reason(spec, handle)}"
                     )
 
+        options = None
+        if secure:
+            files = self.secure_files
+            password = files.admin_password.read_text().strip()
+            options = security.admin_options(files, address, password)
+            security.write_admin_env(files, address)
         try:
             probe.wait_until_ready(
                 address,
                 brokers=nodes,
                 timeout_s=self.settings.kafka_start_timeout_s,
                 still_starting=still_starting,
+                options=options,
             )
         except (BrokerStartError, KafkaUnavailable):
             runner.stop([(s, handles[s.node_id - 1]) for s in stopped], keep_data=True)
             raise
         report(f"Kafka ready in {time.monotonic() - started_at:.1f} s at {address}")
+        if secure:
+            report(
+                f"secured (SASL_SSL, {security.MECHANISM}, ACLs); admin settings: "
+                f"{self.secure_files.admin_env}"
+            )
         return UpResult(
             bootstrap=address,
             already_running=False,
             started_nodes=tuple(spec.node_id for spec in stopped),
         )
 
-    def _choose_backend(self) -> str:
+    def _choose_backend(self, *, secure: bool = False) -> str:
         backend = self.settings.kafka_backend
+        if secure and backend == "docker":
+            raise ClusterStateError(
+                "`govbus kafka up --secure` runs Kafka's jars on the local java; "
+                "GOVBUS_KAFKA_BACKEND=docker cannot be secured this way (use jars or auto)"
+            )
+        if secure:
+            return "jars"  # the node certificates and keys are files under the home
         if backend == "auto":
             return "docker" if DockerRunner.engine_running() else "jars"
         return backend
 
-    def _runner(self, backend: str) -> NodeRunner:
+    def _runner(self, backend: str, *, secure: bool = False) -> NodeRunner:
         if backend == "docker":
             return DockerRunner(image=self.settings.kafka_image, label=str(self.home))
-        return JarRunner(cache_dir=self.settings.cache_dir, heap=self.settings.kafka_heap)
+        return JarRunner(
+            cache_dir=self.settings.cache_dir,
+            heap=self.settings.kafka_heap,
+            secure=self.secure_files if secure else None,
+        )
 
     def _adopt_data(self, specs: list[NodeSpec]) -> str:
         """The cluster id for a new record: fresh, or that of consistent leftover data."""
@@ -289,13 +347,24 @@ class LocalKafka:
             )
         return record
 
-    def _write_record(self, backend: str, cluster_id: str, handles: list[str]) -> None:
-        record = {
+    def _write_record(
+        self,
+        backend: str,
+        cluster_id: str,
+        handles: list[str],
+        *,
+        secure: bool = False,
+        ports: tuple[int, ...] | None = None,
+    ) -> None:
+        record: dict[str, Any] = {
             "backend": backend,
             "cluster_id": cluster_id,
             "kafka_version": jars.KAFKA_VERSION,
             "nodes": handles,
+            "secure": secure,
         }
+        if ports is not None:
+            record["ports"] = list(ports)
         partial = self._record_file.with_suffix(".partial")
         partial.write_text(json.dumps(record, indent=2) + "\n")
         partial.replace(self._record_file)

@@ -51,13 +51,23 @@ class NodeSpec:
         return self.logs_dir / "server.log"
 
 
-def plan(nodes: int, cluster_home: Path) -> list[NodeSpec]:
-    """The nodes of a cluster of ``nodes`` (1 or 3) whose files live under ``cluster_home``."""
-    if nodes == 1:
+def plan(
+    nodes: int, cluster_home: Path, ports: tuple[int, ...] | list[int] | None = None
+) -> list[NodeSpec]:
+    """The nodes of a cluster of ``nodes`` (1 or 3) whose files live under ``cluster_home``.
+
+    ``ports`` (one client port per node, each controller on the next port) replaces the
+    standard ports, for a second cluster beside the usual one.
+    """
+    if ports is not None:
+        if len(ports) != nodes:
+            raise ValueError(f"{nodes} node(s) need {nodes} client port(s), not {len(ports)}")
+        ports = tuple(ports)
+    elif nodes == 1:
         ports: tuple[int, ...] = (SINGLE_NODE_PORT,)
     elif nodes == 3:
         ports = CLUSTER_PORTS
-    else:
+    if nodes not in (1, 3) or ports is None:
         raise ValueError(f"a local cluster has 1 or 3 nodes, not {nodes}")
     return [
         NodeSpec(node_id=i, port=port, controller_port=port + 1, home=cluster_home / f"node-{i}")

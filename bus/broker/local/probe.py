@@ -8,6 +8,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -26,10 +27,15 @@ def _quiet_client_logs() -> Iterator[None]:
         logger.setLevel(level)
 
 
-async def broker_count(bootstrap: str, *, timeout_s: float = 5.0) -> int:
-    """How many brokers a metadata request to ``bootstrap`` reports; raises on no answer."""
+async def broker_count(
+    bootstrap: str, *, timeout_s: float = 5.0, options: dict[str, Any] | None = None
+) -> int:
+    """How many brokers a metadata request to ``bootstrap`` reports; raises on no answer.
+
+    ``options`` are the client's connection options (SASL, TLS) when the cluster needs them.
+    """
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=int(timeout_s * 1000)
+        **(options or {"bootstrap_servers": bootstrap}), request_timeout_ms=int(timeout_s * 1000)
     )
     try:
         with _quiet_client_logs():
@@ -59,11 +65,12 @@ def wait_until_ready(
     brokers: int,
     timeout_s: float,
     still_starting: Callable[[], None] = lambda: None,
+    options: dict[str, Any] | None = None,
 ) -> None:
     """Block until a metadata request to ``bootstrap`` sees ``brokers`` brokers.
 
     ``still_starting`` is called between attempts and raises to abandon the wait (for example
-    when a broker process has exited). Raises ``KafkaUnavailable`` after ``timeout_s``.
+    when a broker process has exited); ``options`` secure the client. Raises ``KafkaUnavailable`` after ``timeout_s``.
     """
     deadline = time.monotonic() + timeout_s
     first_address = bootstrap.split(",")[0]
@@ -73,7 +80,7 @@ def wait_until_ready(
         still_starting()
         if port_open(host, int(port)):
             try:
-                seen = asyncio.run(broker_count(bootstrap, timeout_s=5.0))
+                seen = asyncio.run(broker_count(bootstrap, timeout_s=5.0, options=options))
             except KafkaUnavailable as exc:
                 last_error = str(exc)
             else:

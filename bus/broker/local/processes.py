@@ -57,10 +57,18 @@ def new_cluster_id() -> str:
             return text
 
 
-def write_config(spec: NodeSpec, specs: list[NodeSpec]) -> None:
-    """Write the node's ``server.properties`` and log configuration."""
+def write_config(
+    spec: NodeSpec, specs: list[NodeSpec], overrides: dict[str, str] | None = None
+) -> None:
+    """Write the node's ``server.properties`` (with ``overrides``) and log configuration.
+
+    The properties file is the owner's only (0600): a secured node's holds the admin password.
+    """
     spec.logs_dir.mkdir(parents=True, exist_ok=True)
-    spec.config_file.write_text(render_properties(server_properties(spec, specs)))
+    spec.config_file.touch(mode=0o600)
+    spec.config_file.chmod(0o600)
+    config = server_properties(spec, specs) | (overrides or {})
+    spec.config_file.write_text(render_properties(config))
     spec.log4j_file.write_text(LOG4J2_PROPERTIES)
 
 
@@ -80,8 +88,17 @@ def formatted_cluster_id(spec: NodeSpec) -> str | None:
     return None
 
 
-def format_storage(specs: list[NodeSpec], *, cluster_id: str, classpath: list[Path]) -> None:
-    """Format every node's data directory for ``cluster_id``, all nodes in parallel."""
+def format_storage(
+    specs: list[NodeSpec],
+    *,
+    cluster_id: str,
+    classpath: list[Path],
+    extra: list[str] | None = None,
+) -> None:
+    """Format every node's data directory for ``cluster_id``, all nodes in parallel.
+
+    ``extra`` arguments go to ``kafka-storage format`` (``--add-scram`` for a secured cluster).
+    """
     runs = [
         (
             spec,
@@ -98,6 +115,7 @@ def format_storage(specs: list[NodeSpec], *, cluster_id: str, classpath: list[Pa
                     cluster_id,
                     "-c",
                     str(spec.config_file),
+                    *(extra or []),
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

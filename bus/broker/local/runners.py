@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Protocol
 
-from bus.broker.local import jars, processes
+from bus.broker.local import jars, processes, security
 from bus.broker.local.layout import NodeSpec, server_properties
 from bus.foundation.errors import BrokerStartError, ToolMissing
 
@@ -41,19 +41,30 @@ class JarRunner:
 
     name = "jars"
 
-    def __init__(self, *, cache_dir: Path, heap: str) -> None:
+    def __init__(
+        self, *, cache_dir: Path, heap: str, secure: security.SecureFiles | None = None
+    ) -> None:
         self._cache_dir = cache_dir
         self._heap = heap
+        self._secure = secure
         self._classpath: list[Path] = []
 
     def prepare(self, starting: list[NodeSpec], specs: list[NodeSpec], cluster_id: str) -> None:
         processes.check_java()
         self._classpath = jars.resolve(self._cache_dir)
+        extra: list[str] = []
         for spec in starting:
-            processes.write_config(spec, specs)
+            overrides: dict[str, str] = {}
+            if self._secure is not None:
+                password = security.ensure_material(self._secure, specs)
+                overrides = security.server_overrides(spec, self._secure, password)
+                extra = security.format_arguments(password)
+            processes.write_config(spec, specs, overrides)
         unformatted = [spec for spec in starting if not processes.is_formatted(spec)]
         if unformatted:
-            processes.format_storage(unformatted, cluster_id=cluster_id, classpath=self._classpath)
+            processes.format_storage(
+                unformatted, cluster_id=cluster_id, classpath=self._classpath, extra=extra
+            )
 
     def start(self, spec: NodeSpec, specs: list[NodeSpec], cluster_id: str) -> str:
         return str(processes.start_node(spec, classpath=self._classpath, heap=self._heap))
