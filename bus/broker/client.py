@@ -81,9 +81,7 @@ async def check_credentials(settings: Settings, bootstrap: str, *, timeout_s: fl
     options = client_options(settings, bootstrap)
     host, _, port = bootstrap.split(",")[0].strip().rpartition(":")
     connection_options = {
-        key: value
-        for key, value in options.items()
-        if key not in ("bootstrap_servers",)
+        key: value for key, value in options.items() if key not in ("bootstrap_servers",)
     }
     try:
         connection = await create_conn(

@@ -15,6 +15,7 @@ SINGLE_NODE_PORT = 9092
 # Below 32768, where Linux starts handing out ephemeral ports, so no client connection or
 # test server that asked for "any free port" can be holding one.
 CLUSTER_PORTS = (19092, 29092, 30092)
+_STANDARD_PORTS = {1: (SINGLE_NODE_PORT,), 3: CLUSTER_PORTS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +60,14 @@ def plan(
     ``ports`` (one client port per node, each controller on the next port) replaces the
     standard ports, for a second cluster beside the usual one.
     """
-    if ports is not None:
-        if len(ports) != nodes:
-            raise ValueError(f"{nodes} node(s) need {nodes} client port(s), not {len(ports)}")
-        ports = tuple(ports)
-    elif nodes == 1:
-        ports: tuple[int, ...] = (SINGLE_NODE_PORT,)
-    elif nodes == 3:
-        ports = CLUSTER_PORTS
-    if nodes not in (1, 3) or ports is None:
+    if nodes not in (1, 3):
         raise ValueError(f"a local cluster has 1 or 3 nodes, not {nodes}")
+    chosen = tuple(ports) if ports is not None else _STANDARD_PORTS[nodes]
+    if len(chosen) != nodes:
+        raise ValueError(f"{nodes} node(s) need {nodes} client port(s), not {len(chosen)}")
     return [
         NodeSpec(node_id=i, port=port, controller_port=port + 1, home=cluster_home / f"node-{i}")
-        for i, port in enumerate(ports, start=1)
+        for i, port in enumerate(chosen, start=1)
     ]
 
 

@@ -70,7 +70,8 @@ def wait_until_ready(
     """Block until a metadata request to ``bootstrap`` sees ``brokers`` brokers.
 
     ``still_starting`` is called between attempts and raises to abandon the wait (for example
-    when a broker process has exited); ``options`` secure the client. Raises ``KafkaUnavailable`` after ``timeout_s``.
+    when a broker process has exited); ``options`` secure the client (SASL, TLS). Raises
+    ``KafkaUnavailable`` after ``timeout_s``.
     """
     deadline = time.monotonic() + timeout_s
     first_address = bootstrap.split(",")[0]

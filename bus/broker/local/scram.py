@@ -32,7 +32,7 @@ SHA_512 = 2  # Kafka's ScramMechanism code for SCRAM-SHA-512
 ITERATIONS = 8192
 
 
-class _AlterUserScramCredentialsResponse_v0(Response):  # noqa: N801 - aiokafka's naming
+class _AlterUserScramCredentialsResponse_v0(Response):  # type: ignore[misc]
     API_KEY = 51
     API_VERSION = 0
     SCHEMA = Schema(
@@ -50,7 +50,7 @@ class _AlterUserScramCredentialsResponse_v0(Response):  # noqa: N801 - aiokafka'
     )
 
 
-class _AlterUserScramCredentialsRequest_v0(RequestStruct):  # noqa: N801
+class _AlterUserScramCredentialsRequest_v0(RequestStruct):  # type: ignore[misc]
     FLEXIBLE_VERSION = True
     API_KEY = 51
     API_VERSION = 0
@@ -58,7 +58,9 @@ class _AlterUserScramCredentialsRequest_v0(RequestStruct):  # noqa: N801
     SCHEMA = Schema(
         (
             "deletions",
-            CompactArray(("name", CompactString("utf-8")), ("mechanism", Int8), ("tags", TaggedFields)),
+            CompactArray(
+                ("name", CompactString("utf-8")), ("mechanism", Int8), ("tags", TaggedFields)
+            ),
         ),
         (
             "upsertions",
@@ -75,7 +77,7 @@ class _AlterUserScramCredentialsRequest_v0(RequestStruct):  # noqa: N801
     )
 
 
-class _AlterUserScramCredentials(Request[_AlterUserScramCredentialsRequest_v0]):
+class _AlterUserScramCredentials(Request[_AlterUserScramCredentialsRequest_v0]):  # type: ignore[misc]
     API_KEY = 51
 
     def __init__(self, upsertions: list[tuple[str, int, int, bytes, bytes, dict[int, bytes]]]):
@@ -100,16 +102,14 @@ async def upsert_users(options: dict[str, Any], users: dict[str, str]) -> list[s
     """
     if not users:
         return []
-    upsertions = []
+    upsertions: list[tuple[str, int, int, bytes, bytes, dict[int, bytes]]] = []
     for name, password in sorted(users.items()):
         salt = secrets.token_bytes(32)
         upsertions.append((name, SHA_512, ITERATIONS, salt, salted(password, salt), {}))
     admin = AIOKafkaAdminClient(**options)
     await admin.start()
     try:
-        response = await admin._send_request(  # noqa: SLF001 - aiokafka has no public call
-            _AlterUserScramCredentials(upsertions)
-        )
+        response = await admin._send_request(_AlterUserScramCredentials(upsertions))
     finally:
         await admin.close()
     failures = [

@@ -29,6 +29,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from bus.broker.local.layout import HOST, NodeSpec
 from bus.foundation.errors import ClusterStateError
+from bus.foundation.settings import Settings
 
 ADMIN_USER = "admin"
 NODE_COMMON_NAME = "govbus-kafka-node"
@@ -172,6 +173,12 @@ def read_admin_env(path: Path) -> dict[str, str]:
     return found
 
 
+def admin_settings(files: SecureFiles) -> Settings:
+    """The admin's ``Settings`` from ``admin.env`` alone (the environment is not consulted)."""
+    env = read_admin_env(files.admin_env)
+    return Settings.model_validate({name[len("GOVBUS_") :].lower(): v for name, v in env.items()})
+
+
 def admin_options(files: SecureFiles, bootstrap: str, password: str) -> dict[str, Any]:
     """aiokafka client options for the admin (the launcher's readiness probe uses them)."""
     return {
@@ -199,12 +206,18 @@ def _new_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
-        )  # fmt: skip
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         .sign(key, hashes.SHA256())
     )
@@ -229,7 +242,9 @@ def _new_node_cert(
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         # A node is a TLS server to clients and a TLS client of its controllers.
         .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
             critical=False,
         )
         .sign(ca_key, hashes.SHA256())
