@@ -7,12 +7,14 @@ validated when ``Settings`` was built; what is left to fail here is reading the 
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from typing import Any
 
 from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaError, SaslAuthenticationFailed
 from aiokafka.helpers import create_ssl_context
+from aiokafka.protocol.metadata import MetadataRequest
 
 from bus.foundation.errors import InvalidSetting, KafkaUnavailable
 from bus.foundation.settings import Settings
@@ -71,7 +73,8 @@ def ssl_context(settings: Settings) -> ssl.SSLContext:
 
 
 async def check_credentials(settings: Settings, bootstrap: str, *, timeout_s: float = 10.0) -> None:
-    """Connect once to the first broker of ``bootstrap`` with ``settings``' security.
+    """Connect once to the first broker of ``bootstrap`` with ``settings``' security and ask
+    it for metadata.
 
     aiokafka's clients only log a refused login and then report that they cannot bootstrap;
     this says why. Raises ``InvalidSetting`` naming the SASL variables when the broker refuses
@@ -100,7 +103,18 @@ async def check_credentials(settings: Settings, bootstrap: str, *, timeout_s: fl
             f"{settings.kafka_security_protocol}: {_reason(exc) or type(exc).__name__}",
             bootstrap=bootstrap,
         ) from exc
-    connection.close()
+    try:
+        # Kafka answers ApiVersions before any login; a metadata request needs a session.
+        await asyncio.wait_for(connection.send(MetadataRequest([])), timeout_s)
+    except (KafkaError, OSError, TimeoutError) as exc:
+        raise KafkaUnavailable(
+            f"Kafka at {host}:{port} closed the connection of an unauthenticated client "
+            f"(GOVBUS_KAFKA_SECURITY_PROTOCOL={settings.kafka_security_protocol}): "
+            f"{_reason(exc) or type(exc).__name__}",
+            bootstrap=bootstrap,
+        ) from exc
+    finally:
+        connection.close()
 
 
 def _reason(exc: BaseException) -> str:

@@ -140,9 +140,16 @@ class LocalKafka:
         return security.SecureFiles(self.home)
 
     @contextlib.contextmanager
-    def running(self, *, nodes: int = 1, report: Report = lambda _: None) -> Iterator[UpResult]:
+    def running(
+        self,
+        *,
+        nodes: int = 1,
+        secure: bool = False,
+        ports: tuple[int, ...] | None = None,
+        report: Report = lambda _: None,
+    ) -> Iterator[UpResult]:
         """``up()`` for the block; stop the cluster afterwards only if this call started it."""
-        result = self.up(nodes=nodes, report=report)
+        result = self.up(nodes=nodes, secure=secure, ports=ports, report=report)
         try:
             yield result
         finally:
