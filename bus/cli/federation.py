@@ -1,4 +1,4 @@
-"""`govbus federation validate DIR` and `govbus federation docs`: the federation directory."""
+"""`govbus federation validate | plan | apply DIR` and `govbus federation docs`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel
 
-from bus.federation import checks, directory
+from bus.cli.kafka import Home, admin_client_options
+from bus.cli.output import fail_on_govbus_error, load_settings
+from bus.federation import acls, checks, directory
+from bus.federation.acl_cluster import ClusterAcls
 from bus.federation.model import (
     Agreement,
     Contact,
@@ -92,6 +95,72 @@ def _result(
         **counts,
         "problems": [p.as_json() for p in reading.problems],
     }
+
+
+@app.command("plan")
+def plan(
+    folder: Annotated[Path, typer.Argument(help="The federation directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Agreements in force on this day (default today).")
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Print how the cluster's ACLs differ from what the federation calls for, changing nothing.
+
+    Lists the bindings to create, those govbus created that no longer follow (delete), those
+    govbus recorded that were removed by hand (forget) and foreign ACLs it never touches.
+    Connects as the admin (GOVBUS_KAFKA_* settings, or admin.env under the home).
+    """
+    _run(folder, as_json=as_json, on=on, home=home, apply=False)
+
+
+@app.command("apply")
+def apply(
+    folder: Annotated[Path, typer.Argument(help="The federation directory.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was done as JSON.")] = False,
+    on: Annotated[
+        str | None, typer.Option("--on", help="Agreements in force on this day (default today).")
+    ] = None,
+    home: Home = None,
+) -> None:
+    """Make the cluster's ACLs follow the federation: create what is missing and delete what
+    govbus created that no longer follows; ACLs govbus did not create are left alone."""
+    _run(folder, as_json=as_json, on=on, home=home, apply=True)
+
+
+def _run(folder: Path, *, as_json: bool, on: str | None, home: Path | None, apply: bool) -> None:
+    day = _day(on) or date.today()
+    with fail_on_govbus_error():
+        settings = load_settings(kafka_home=home)
+        federation = Federation.load(folder, today=day)
+        wanted = acls.wanted(federation, on=day, prefix=settings.topic_prefix)
+        with ClusterAcls(admin_client_options(settings), prefix=settings.topic_prefix) as cluster:
+            existing, others = cluster.existing()
+            recorded = cluster.recorded()
+            changes = acls.plan(wanted, existing=existing, recorded=recorded)
+            if apply:
+                # Recorded before created: a crash in between leaves a binding to create again,
+                # never one govbus made but would take for foreign.
+                cluster.record(added=changes.create)
+                cluster.create(changes.create)
+                cluster.delete(changes.delete)
+                cluster.record(removed=changes.delete + changes.forget)
+    if as_json:
+        typer.echo(
+            json.dumps({**changes.as_json(), "foreign_other": list(others), "applied": apply})
+        )
+        return
+    verb = {"create": "created", "delete": "deleted", "forget": "forgotten"} if apply else {}
+    for heading, bindings in (
+        ("create", changes.create), ("delete", changes.delete), ("forget", changes.forget)
+    ):  # fmt: skip
+        for binding in bindings:
+            typer.echo(f"{verb.get(heading, heading)}: {binding}")
+    for foreign in [*map(str, changes.foreign), *others]:
+        typer.echo(f"foreign (left alone): {foreign}")
+    if changes.empty:
+        typer.echo("ACLs follow the federation: nothing to change")
 
 
 @app.command("docs")

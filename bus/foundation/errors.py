@@ -17,6 +17,7 @@ name the offending key, value, path or port, on one line.
     │   ├── ClusterStateError         an earlier run left a cluster or data that conflicts
     │   └── BrokerStartError          a broker process exited or never became ready
     ├── TopicAdminRefused             Kafka refused to create or change topics (`topics`)
+    ├── AclAdminRefused               Kafka refused to list, create or delete ACLs (`bindings`)
     ├── PublishError                  an event cannot be published (invalid, or publisher closed)
     ├── RejectedRecord                a consumed record is bad input; it goes to the DLQ (`stage`)
     │   ├── OversizedRecord           stage "size": the value exceeds the subscriber's limit
@@ -103,6 +104,14 @@ class TopicAdminRefused(GovbusError):
         super().__init__(message)
         self.topics = topics
         self.not_authorised = not_authorised
+
+
+class AclAdminRefused(GovbusError):
+    """Kafka refused to list, create or delete the ACLs ``bindings`` (their text forms)."""
+
+    def __init__(self, message: str, *, bindings: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.bindings = bindings
 
 
 class PublishError(GovbusError):
