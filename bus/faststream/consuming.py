@@ -27,15 +27,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from prometheus_client import Counter, Histogram
 
 from bus.faststream.commits import Commits
-from bus.foundation import metrics
 from bus.foundation.errors import (
     DeadLetterWriteFailed,
     GovbusError,
@@ -46,6 +42,7 @@ from bus.messaging.codec import Codec
 from bus.messaging.dead_letter import DeadLetterWriter, Failure, dead_letter_headers
 from bus.messaging.dedup import DedupWindow
 from bus.messaging.subscriber import Delivery, Subscription, assignment_readiness
+from bus.messaging.subscriber_metrics import SubscriberMeters
 from bus.messaging.topic_names import dlq_topic
 from bus.observability.status import LastEvents
 
@@ -108,7 +105,9 @@ class Delivering:
         self._idle = asyncio.Event()
         self._idle.set()
         self._flusher: asyncio.Task[None] | None = None
-        self._meters_by_version: dict[int, _Meters] = {}
+        self._meters = SubscriberMeters(
+            subscription.contract.contract.event_type, subscription.name
+        )
         self._last_events = last_events
         self.on_ready: Callable[[bool, str], None] = lambda ready, detail: None
 
@@ -171,7 +170,7 @@ class Delivering:
             self._finished(consumer, record)
             return None
         envelope, event = decoded.envelope, decoded.event
-        meters = self._meters(decoded.published_version)
+        meters = self._meters.version(decoded.published_version)
         if envelope.id in self._dedup:
             meters.duplicate.inc()
             self._finished(consumer, record)
@@ -202,8 +201,7 @@ class Delivering:
                 finally:
                     _DELIVERY.reset(token)
             except Exception as exc:
-                meters.handler_seconds.observe(time.perf_counter() - started)
-                meters.failed.inc()
+                meters.raised(started)
                 final = isinstance(exc, GovbusError) and not exc.retriable
                 if final or attempt >= sub.retry.max_attempts:
                     version = str(decoded.published_version)
@@ -223,11 +221,7 @@ class Delivering:
                     delay, self._resume, consumer, tp
                 )
                 return None
-            meters.handler_seconds.observe(time.perf_counter() - started)
-            if envelope.time is not None:
-                age = (datetime.now(UTC) - envelope.time).total_seconds()
-                meters.publish_to_handle_seconds.observe(max(age, 0.0))
-            meters.handled.inc()
+            meters.succeeded(envelope, started)
             self._dedup.add(envelope.id)
             self._finished(consumer, record)
             return result
@@ -254,23 +248,16 @@ class Delivering:
     async def _dead_letter(
         self, record: Any, failure: Failure, version: str, consumer: AIOKafkaConsumer | None
     ) -> None:
-        sub = self.subscription
-        labels = (sub.contract.contract.event_type, version, sub.name)
         try:
             if consumer is None and self.consumer is None:
                 await self._test_dead_letter(record, failure)
             else:
                 await (await self._dead_letters()).write(record, failure)
         except DeadLetterWriteFailed as exc:
-            metrics.DLQ_WRITE_FAILURES.labels(sub.name).inc()
+            self._meters.dead_letter_lost()
             self._halt(exc, consumer, record)
             raise
-        metrics.EVENTS_DEAD_LETTERED.labels(*labels, failure.stage).inc()
-        metrics.EVENTS_CONSUMED.labels(*labels, "dead_lettered").inc()
-        log.warning(
-            "dead-lettered %s[%d]@%d at stage %s: %s",
-            record.topic, record.partition, record.offset, failure.stage, failure.error,
-        )  # fmt: skip
+        self._meters.dead_lettered(record, failure, version)
 
     def _halt(self, error: BaseException, consumer: AIOKafkaConsumer | None, record: Any) -> None:
         """Stop taking records: the one whose dead letter was lost stays uncommitted."""
@@ -335,21 +322,6 @@ class Delivering:
             await self._commits.commit(self.consumer, tps)
         self._commits.forget(tps)
 
-    def _meters(self, version: int) -> _Meters:
-        """The metric children of events published as ``version``, looked up once."""
-        meters = self._meters_by_version.get(version)
-        if meters is None:
-            sub = self.subscription
-            labels = (sub.contract.contract.event_type, str(version), sub.name)
-            meters = self._meters_by_version[version] = _Meters(
-                handled=metrics.EVENTS_CONSUMED.labels(*labels, "handled"),
-                duplicate=metrics.EVENTS_CONSUMED.labels(*labels, "duplicate"),
-                failed=metrics.EVENTS_FAILED.labels(*labels),
-                handler_seconds=metrics.HANDLER_SECONDS.labels(*labels),
-                publish_to_handle_seconds=metrics.PUBLISH_TO_HANDLE_SECONDS.labels(*labels),
-            )
-        return meters
-
 
 def text_dead_letter(
     record: Any, failure: Failure, *, subscriber: str
@@ -360,17 +332,6 @@ def text_dead_letter(
         offset=record.offset, failure=failure, subscriber=subscriber,
     )  # fmt: skip
     return dlq_topic(record.topic), {n: v.decode("utf-8", "replace") for n, v in headers}
-
-
-@dataclass(frozen=True, slots=True)
-class _Meters:
-    """Metric children of one subscriber for one published version, on the per-record path."""
-
-    handled: Counter
-    duplicate: Counter
-    failed: Counter
-    handler_seconds: Histogram
-    publish_to_handle_seconds: Histogram
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -21,14 +21,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
-from prometheus_client import Counter, Histogram
 
-from bus.foundation import metrics
 from bus.foundation.errors import DeadLetterWriteFailed, GovbusError, RejectedRecord
 from bus.messaging.codec import DEFAULT_MAX_VALUE_BYTES, Codec
 from bus.messaging.dead_letter import DeadLetterWriter, Failure
@@ -36,6 +33,7 @@ from bus.messaging.dedup import DedupWindow
 from bus.messaging.envelope import Envelope
 from bus.messaging.partition_worker import PartitionWorker, Stopping
 from bus.messaging.publisher import SAFE_PRODUCER
+from bus.messaging.subscriber_metrics import SubscriberMeters
 from contracts import Event
 
 log = logging.getLogger(__name__)
@@ -119,7 +117,9 @@ class Subscriber(Generic[E]):
         self._finished = asyncio.Event()
         self._consumer: AIOKafkaConsumer | None = None
         self._dead_letters: DeadLetterWriter | None = None
-        self._meters_by_version: dict[int, _Meters] = {}
+        self._meters = SubscriberMeters(
+            subscription.contract.contract.event_type, subscription.name
+        )
 
     def stop(self) -> None:
         """Ask ``run()`` to finish the records in hand, commit and return."""
@@ -223,7 +223,7 @@ class Subscriber(Generic[E]):
             await self._dead_letter(record, Failure(exc.stage, exc, attempts=0), "unknown")
             return
         envelope = decoded.envelope
-        meters = self._meters(decoded.published_version)
+        meters = self._meters.version(decoded.published_version)
         if envelope.id in self._dedup:
             meters.duplicate.inc()
             return
@@ -235,8 +235,7 @@ class Subscriber(Generic[E]):
             try:
                 await sub.handler(decoded.event, delivery)  # type: ignore[arg-type]
             except Exception as exc:
-                meters.handler_seconds.observe(time.perf_counter() - started)
-                meters.failed.inc()
+                meters.raised(started)
                 final = isinstance(exc, GovbusError) and not exc.retriable
                 if final or attempt == sub.retry.max_attempts:
                     version = str(decoded.published_version)
@@ -244,55 +243,18 @@ class Subscriber(Generic[E]):
                     return
                 await worker.sleep(sub.retry.delay(attempt))  # raises Stopping on stop()
                 continue
-            meters.handler_seconds.observe(time.perf_counter() - started)
-            if envelope.time is not None:
-                age = (datetime.now(UTC) - envelope.time).total_seconds()
-                meters.publish_to_handle_seconds.observe(max(age, 0.0))
-            meters.handled.inc()
+            meters.succeeded(envelope, started)
             self._dedup.add(envelope.id)
             return
 
-    def _meters(self, version: int) -> _Meters:
-        """The metric children of events published as ``version``, looked up once."""
-        meters = self._meters_by_version.get(version)
-        if meters is None:
-            sub = self.subscription
-            labels = (sub.contract.contract.event_type, str(version), sub.name)
-            meters = self._meters_by_version[version] = _Meters(
-                handled=metrics.EVENTS_CONSUMED.labels(*labels, "handled"),
-                duplicate=metrics.EVENTS_CONSUMED.labels(*labels, "duplicate"),
-                failed=metrics.EVENTS_FAILED.labels(*labels),
-                handler_seconds=metrics.HANDLER_SECONDS.labels(*labels),
-                publish_to_handle_seconds=metrics.PUBLISH_TO_HANDLE_SECONDS.labels(*labels),
-            )
-        return meters
-
     async def _dead_letter(self, record: Any, failure: Failure, version: str) -> None:
-        sub = self.subscription
-        labels = (sub.contract.contract.event_type, version, sub.name)
         assert self._dead_letters is not None  # noqa: S101 - set before consuming starts
         try:
             await self._dead_letters.write(record, failure)
         except DeadLetterWriteFailed:
-            metrics.DLQ_WRITE_FAILURES.labels(sub.name).inc()
+            self._meters.dead_letter_lost()
             raise
-        metrics.EVENTS_DEAD_LETTERED.labels(*labels, failure.stage).inc()
-        metrics.EVENTS_CONSUMED.labels(*labels, "dead_lettered").inc()
-        log.warning(
-            "dead-lettered %s[%d]@%d at stage %s: %s",
-            record.topic, record.partition, record.offset, failure.stage, failure.error,
-        )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class _Meters:
-    """Metric children of one subscriber for one published version, on the per-record path."""
-
-    handled: Counter
-    duplicate: Counter
-    failed: Counter
-    handler_seconds: Histogram
-    publish_to_handle_seconds: Histogram
+        self._meters.dead_lettered(record, failure, version)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
